@@ -1,0 +1,53 @@
+#include "ir/op_kind.h"
+
+
+namespace shardc::ir {
+namespace {
+struct OpKindInfo {
+  OpKind kind;
+  std::string_view name;
+  OpCategory category;
+};
+constexpr OpKindInfo kOps[] = {
+    {OpKind::Identity, "Identity", OpCategory::Unary},
+    {OpKind::Neg, "Neg", OpCategory::Unary},
+    {OpKind::Relu, "Relu", OpCategory::Unary},
+    {OpKind::Sigmoid, "Sigmoid", OpCategory::Unary},
+    {OpKind::Tanh, "Tanh", OpCategory::Unary},
+    {OpKind::Exp, "Exp", OpCategory::Unary},
+    {OpKind::Sqrt, "Sqrt", OpCategory::Unary},
+    {OpKind::Add, "Add", OpCategory::Binary},
+    {OpKind::Sub, "Sub", OpCategory::Binary},
+    {OpKind::Mul, "Mul", OpCategory::Binary},
+    {OpKind::Div, "Div", OpCategory::Binary},
+    {OpKind::MatMul, "MatMul", OpCategory::Other},
+    {OpKind::Gemm, "Gemm", OpCategory::Other},
+    {OpKind::Transpose, "Transpose", OpCategory::Other},
+    {OpKind::Reshape, "Reshape", OpCategory::Other},
+    {OpKind::Flatten, "Flatten", OpCategory::Other},
+    {OpKind::Concat, "Concat", OpCategory::Other},
+    {OpKind::Softmax, "Softmax", OpCategory::Other},
+    {OpKind::ReduceSum, "ReduceSum", OpCategory::Other},
+    {OpKind::ReduceMean, "ReduceMean", OpCategory::Other},
+};
+}  // namespace
+
+std::string_view opKindName(OpKind k) {
+  for (const auto& o : kOps)
+    if (o.kind == k) return o.name;
+  return "?";
+}
+
+std::optional<OpKind> parseOpKind(std::string_view name) {
+  for (const auto& o : kOps)
+    if (o.name == name) return o.kind;
+  return std::nullopt;
+}
+
+OpCategory opCategory(OpKind k) {
+  for (const auto& o : kOps)
+    if (o.kind == k) return o.category;
+  return OpCategory::Other;
+}
+
+}  // namespace shardc::ir

@@ -1,0 +1,44 @@
+// The closed set of operations the ir knows. Names follow ONNX's so the text IR reads like the model, but the
+// semantics are fixed per kind (the importer normalises every opset to them).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace shardc::ir {
+
+enum class OpKind {
+  // Elementwise, one operand.
+  Identity,
+  Neg,
+  Relu,
+  Sigmoid,
+  Tanh,
+  Exp,
+  Sqrt,
+  // Elementwise, two operands with numpy broadcasting.
+  Add,
+  Sub,
+  Mul,
+  Div,
+  // Linear algebra.
+  MatMul,  // numpy matmul: batch dims broadcast, 1-D operands promoted and squeezed
+  Gemm,    // attrs alpha, beta, transA, transB; operands A, B[, C]; lowered by canonicalize
+  // Data movement.
+  Transpose,  // attr perm
+  Reshape,    // attr shape: the final static shape (no 0 / -1)
+  Flatten,    // attr axis; lowered to Reshape by canonicalize
+  Concat,     // attr axis (non-negative)
+  // Normalisation and reductions.
+  Softmax,     // attr axis (non-negative): softmax along that one axis
+  ReduceSum,   // attrs axes (sorted, non-negative, empty = all), keepdims
+  ReduceMean,  // same
+};
+
+enum class OpCategory { Unary, Binary, Other };
+
+std::string_view opKindName(OpKind k);
+std::optional<OpKind> parseOpKind(std::string_view name);
+OpCategory opCategory(OpKind k);
+
+}  // namespace shardc::ir
