@@ -51,6 +51,16 @@ ValueId Graph::addOp1(OpKind kind, std::vector<ValueId> operands, const std::str
   return ops_[static_cast<size_t>(o)].results[0];
 }
 
+ValueId Graph::addResultValue(const std::string& name, TensorType type) {
+  return newValue(name, std::move(type), ValueRole::Result);
+}
+
+void Graph::adoptAsParam(ValueId v) {
+  Value& val = value(v);
+  val.role = ValueRole::Param;
+  params_.push_back(v);
+}
+
 void Graph::pruneParams() {
   std::vector<int> uses = useCounts();
   std::erase_if(params_, [&](ValueId p) { return uses[static_cast<size_t>(p)] == 0; });

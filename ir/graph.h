@@ -51,6 +51,11 @@ class Graph {
   ValueId addOp1(OpKind kind, std::vector<ValueId> operands, const std::string& resultName, Attributes attrs = {},
                  std::string opName = {});
 
+  // A result value for an op that a pass is building (the pass puts it in the op's results).
+  ValueId addResultValue(const std::string& name, TensorType type);
+  // Lists a value (an op result a pass has evaluated) among the parameters; its data must be set.
+  void adoptAsParam(ValueId v);
+
   Value& value(ValueId v) { return values_.at(static_cast<size_t>(v)); }
   const Value& value(ValueId v) const { return values_.at(static_cast<size_t>(v)); }
   Op& op(OpId o) { return ops_.at(static_cast<size_t>(o)); }

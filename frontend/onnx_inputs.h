@@ -1,0 +1,12 @@
+// The names of an ONNX model's real inputs (graph inputs that are not initializers), in order, without importing
+// the model: the conformance runner binds test data to them by position.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace shardc::frontend {
+
+std::vector<std::string> onnxInputNames(const std::string& path);
+
+}  // namespace shardc::frontend

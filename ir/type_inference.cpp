@@ -1,0 +1,238 @@
+#include "ir/type_inference.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/ranges.h>
+
+#include "ir/error.h"
+
+namespace shardc::ir {
+namespace {
+
+void expectOperands(const Op& op, size_t lo, size_t hi, size_t n) {
+  if (n < lo || n > hi) {
+    if (lo == hi) fail("expects {} operand(s), has {}", lo, n);
+    fail("expects {} to {} operands, has {}", lo, hi, n);
+  }
+  (void)op;
+}
+
+int64_t normaliseAxis(int64_t axis, size_t rank, const char* what) {
+  int64_t r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= std::max<int64_t>(r, 1)) fail("{} {} is out of range for rank {}", what, axis, rank);
+  return axis < 0 ? axis + r : axis;
+}
+
+// Broadcast that keeps dynamic dims where the other side is 1 or also dynamic.
+Shape broadcastTypes(const Shape& a, const Shape& b) {
+  size_t r = std::max(a.rank(), b.rank());
+  Shape out;
+  out.dims.resize(r);
+  out.dimNames.resize(r);
+  for (size_t i = 0; i < r; ++i) {
+    size_t ia = i + a.rank() - r, ib = i + b.rank() - r;
+    bool hasA = i >= r - a.rank(), hasB = i >= r - b.rank();
+    int64_t da = hasA ? a.dims[ia] : 1, db = hasB ? b.dims[ib] : 1;
+    std::string na = hasA && ia < a.dimNames.size() ? a.dimNames[ia] : "";
+    std::string nb = hasB && ib < b.dimNames.size() ? b.dimNames[ib] : "";
+    if (da == db) {
+      out.dims[i] = da;
+      out.dimNames[i] = na.empty() ? nb : na;
+    } else if (db == 1) {
+      out.dims[i] = da;
+      out.dimNames[i] = na;
+    } else if (da == 1) {
+      out.dims[i] = db;
+      out.dimNames[i] = nb;
+    } else if (da == kDynamicDim || db == kDynamicDim) {
+      out.dims[i] = da == kDynamicDim ? db : da;
+    } else {
+      fail("shapes {} and {} do not broadcast", a.str(), b.str());
+    }
+  }
+  if (std::all_of(out.dimNames.begin(), out.dimNames.end(), [](const auto& s) { return s.empty(); }))
+    out.dimNames.clear();
+  return out;
+}
+
+int64_t dimAt(const Shape& s, size_t i) { return s.dims[i]; }
+
+TensorType matmulType(const TensorType& a, const TensorType& b) {
+  if (a.dtype != b.dtype)
+    fail("operand types differ: {} and {}", dtypeName(a.dtype), dtypeName(b.dtype));
+  if (a.shape.rank() == 0 || b.shape.rank() == 0) fail("operands must have rank >= 1, got {} and {}", a.shape.str(), b.shape.str());
+  Shape sa = a.shape, sb = b.shape;
+  bool squeezeA = sa.rank() == 1, squeezeB = sb.rank() == 1;
+  if (squeezeA) sa = Shape({1, sa.dims[0]});
+  if (squeezeB) sb = Shape({sb.dims[0], 1});
+  int64_t k1 = dimAt(sa, sa.rank() - 1), k2 = dimAt(sb, sb.rank() - 2);
+  if (k1 != k2 && k1 != kDynamicDim && k2 != kDynamicDim)
+    fail("inner dimensions differ: {} and {}", a.shape.str(), b.shape.str());
+  Shape batchA(std::vector<int64_t>(sa.dims.begin(), sa.dims.end() - 2));
+  Shape batchB(std::vector<int64_t>(sb.dims.begin(), sb.dims.end() - 2));
+  Shape out = broadcastTypes(batchA, batchB);
+  out.dimNames.clear();
+  if (!squeezeA) out.dims.push_back(sa.dims[sa.rank() - 2]);
+  if (!squeezeB) out.dims.push_back(sb.dims[sb.rank() - 1]);
+  return {a.dtype, out};
+}
+
+std::vector<int64_t> normalisedAxes(const Op& op, size_t rank) {
+  std::vector<int64_t> axes = op.attrs.getInts("axes");
+  for (auto& a : axes) a = normaliseAxis(a, rank, "axis");
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) fail("axes repeat an axis");
+  return axes;
+}
+
+TensorType inferOne(const Op& op, std::span<const TensorType> in) {
+  switch (opCategory(op.kind)) {
+    case OpCategory::Unary:
+      expectOperands(op, 1, 1, in.size());
+      return in[0];
+    case OpCategory::Binary:
+      expectOperands(op, 2, 2, in.size());
+      if (in[0].dtype != in[1].dtype)
+        fail("operand types differ: {} and {}", dtypeName(in[0].dtype), dtypeName(in[1].dtype));
+      return {in[0].dtype, broadcastTypes(in[0].shape, in[1].shape)};
+    case OpCategory::Other: break;
+  }
+  switch (op.kind) {
+    case OpKind::MatMul:
+      expectOperands(op, 2, 2, in.size());
+      return matmulType(in[0], in[1]);
+    case OpKind::Gemm: {
+      expectOperands(op, 2, 3, in.size());
+      if (in[0].shape.rank() != 2 || in[1].shape.rank() != 2)
+        fail("operands must be 2-D, got {} and {}", in[0].shape.str(), in[1].shape.str());
+      bool ta = op.attrs.getInt("transA", 0) != 0, tb = op.attrs.getInt("transB", 0) != 0;
+      int64_t m = in[0].shape.dims[ta ? 1 : 0], k1 = in[0].shape.dims[ta ? 0 : 1];
+      int64_t k2 = in[1].shape.dims[tb ? 1 : 0], n = in[1].shape.dims[tb ? 0 : 1];
+      if (k1 != k2 && k1 != kDynamicDim && k2 != kDynamicDim)
+        fail("inner dimensions differ: {} and {} (transA={}, transB={})", in[0].shape.str(), in[1].shape.str(),
+             int(ta), int(tb));
+      if (in[0].dtype != in[1].dtype) fail("operand types differ");
+      Shape out({m, n});
+      if (in.size() == 3) {
+        Shape b = broadcastTypes(out, in[2].shape);
+        if (b.rank() != 2 || (b.dims != out.dims && out.isStatic() && b.isStatic()))
+          fail("C of shape {} does not broadcast to [{},{}]", in[2].shape.str(), m, n);
+      }
+      return {in[0].dtype, out};
+    }
+    case OpKind::Transpose: {
+      expectOperands(op, 1, 1, in.size());
+      size_t r = in[0].shape.rank();
+      std::vector<int64_t> perm = op.attrs.getInts("perm");
+      if (!op.attrs.has("perm")) {
+        perm.resize(r);
+        std::iota(perm.rbegin(), perm.rend(), 0);
+      }
+      if (perm.size() != r) fail("perm has {} entries for rank {}", perm.size(), r);
+      std::vector<bool> seen(r, false);
+      Shape out;
+      for (int64_t p : perm) {
+        if (p < 0 || p >= static_cast<int64_t>(r) || seen[static_cast<size_t>(p)])
+          fail("perm [{}] is not a permutation of rank {}", fmt::join(perm, ","), r);
+        seen[static_cast<size_t>(p)] = true;
+        out.dims.push_back(in[0].shape.dims[static_cast<size_t>(p)]);
+      }
+      return {in[0].dtype, out};
+    }
+    case OpKind::Reshape: {
+      expectOperands(op, 1, 1, in.size());
+      auto shape = op.attrs.findInts("shape");
+      if (!shape) fail("has no 'shape' attribute");
+      Shape out(*shape);
+      for (int64_t d : out.dims)
+        if (d < 0) fail("target shape {} has a negative dim", out.str());
+      if (in[0].shape.isStatic() && in[0].shape.numElements() != out.numElements())
+        fail("cannot reshape {} ({} elements) to {} ({} elements)", in[0].shape.str(), in[0].shape.numElements(),
+             out.str(), out.numElements());
+      return {in[0].dtype, out};
+    }
+    case OpKind::Flatten: {
+      expectOperands(op, 1, 1, in.size());
+      const Shape& s = in[0].shape;
+      int64_t axis = op.attrs.getInt("axis", 1);
+      int64_t r = static_cast<int64_t>(s.rank());
+      if (axis < -r || axis > r) fail("axis {} is out of range for rank {}", axis, r);
+      if (axis < 0) axis += r;
+      int64_t outer = 1, inner = 1;
+      for (int64_t i = 0; i < r; ++i) {
+        int64_t d = s.dims[static_cast<size_t>(i)];
+        int64_t& acc = i < axis ? outer : inner;
+        acc = (acc == kDynamicDim || d == kDynamicDim) ? kDynamicDim : acc * d;
+      }
+      return {in[0].dtype, Shape({outer, inner})};
+    }
+    case OpKind::Concat: {
+      if (in.empty()) fail("expects at least one operand");
+      size_t r = in[0].shape.rank();
+      int64_t axis = normaliseAxis(op.attrs.getInt("axis", 0), r, "axis");
+      Shape out = in[0].shape;
+      out.dimNames.clear();
+      for (size_t i = 1; i < in.size(); ++i) {
+        if (in[i].dtype != in[0].dtype) fail("operand types differ");
+        if (in[i].shape.rank() != r) fail("operand ranks differ: {} and {}", in[0].shape.str(), in[i].shape.str());
+        for (size_t d = 0; d < r; ++d) {
+          int64_t x = in[i].shape.dims[d];
+          if (static_cast<int64_t>(d) == axis)
+            out.dims[d] = (out.dims[d] == kDynamicDim || x == kDynamicDim) ? kDynamicDim : out.dims[d] + x;
+          else if (x != out.dims[d] && x != kDynamicDim && out.dims[d] != kDynamicDim)
+            fail("operand shapes {} and {} differ outside axis {}", in[0].shape.str(), in[i].shape.str(), axis);
+        }
+      }
+      return {in[0].dtype, out};
+    }
+    case OpKind::Softmax:
+      expectOperands(op, 1, 1, in.size());
+      normaliseAxis(op.attrs.getInt("axis", -1), in[0].shape.rank(), "axis");
+      if (!isFloat(in[0].dtype)) fail("needs a floating-point operand, got {}", dtypeName(in[0].dtype));
+      return in[0];
+    case OpKind::ReduceSum:
+    case OpKind::ReduceMean: {
+      expectOperands(op, 1, 1, in.size());
+      const Shape& s = in[0].shape;
+      std::vector<int64_t> axes = normalisedAxes(op, s.rank());
+      bool keep = op.attrs.getInt("keepdims", 1) != 0;
+      Shape out;
+      for (size_t d = 0; d < s.rank(); ++d) {
+        bool reduced = axes.empty() || std::binary_search(axes.begin(), axes.end(), static_cast<int64_t>(d));
+        if (!reduced)
+          out.dims.push_back(s.dims[d]);
+        else if (keep)
+          out.dims.push_back(1);
+      }
+      return {in[0].dtype, out};
+    }
+    default: break;
+  }
+  fail("has no type rule");
+}
+
+}  // namespace
+
+std::vector<TensorType> inferResultTypes(const Op& op, std::span<const TensorType> operands) {
+  return {inferOne(op, operands)};
+}
+
+std::vector<TensorType> inferResultTypes(const Graph& g, const Op& op) {
+  std::vector<TensorType> in;
+  in.reserve(op.operands.size());
+  for (ValueId v : op.operands) in.push_back(g.value(v).type);
+  try {
+    return inferResultTypes(op, in);
+  } catch (const Error& e) {
+    throw Error(describeOp(g, op) + ": " + e.what());
+  }
+}
+
+std::string describeOp(const Graph& g, const Op& op) {
+  if (!op.name.empty()) return fmt::format("node '{}' ({})", op.name, opKindName(op.kind));
+  if (!op.results.empty()) return fmt::format("{} producing %{}", opKindName(op.kind), g.value(op.results[0]).name);
+  return std::string(opKindName(op.kind));
+}
+
+}  // namespace shardc::ir

@@ -1,0 +1,26 @@
+// A pass reads a graph and leaves a graph. Each lives in its own file and registers under a kebab-case name.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace shardc::passes {
+
+struct Pass {
+  std::string name;  // "shape-inference", "canonicalize", ...
+  std::string summary;
+  std::function<void(ir::Graph&)> run;
+};
+
+// Every pass shardc knows, in pipeline order.
+const std::vector<Pass>& allPasses();
+const Pass* findPass(const std::string& name);
+
+// The passes, one per file.
+void runShapeInference(ir::Graph& g);
+void runCanonicalize(ir::Graph& g);
+
+}  // namespace shardc::passes

@@ -1,0 +1,23 @@
+// The subcommands of the shardc CLI. Each registers its options on the app and runs when chosen; the tests call
+// them in-process through runShardc.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace shardc::tools {
+
+// Runs the CLI on argv-style arguments (without the program name), writing to out/err. Returns the exit code:
+// 0 success, 1 bad input (one line on err), 2 bad usage.
+int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+void addEvalCommand(CLI::App& app, std::ostream& out, int& status);
+void addInspectCommand(CLI::App& app, std::ostream& out, int& status);
+void addConformanceCommand(CLI::App& app, std::ostream& out, int& status);
+
+}  // namespace shardc::tools

@@ -1,0 +1,36 @@
+// Reading a model file into a global graph ready to run or compile: import, then the canonical passes.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "passes/pass_manager.h"
+
+namespace CLI {
+class App;
+}
+
+namespace shardc::tools {
+
+struct ModelOptions {
+  std::string path;
+  std::vector<std::string> shapes;  // NAME=1x784
+  passes::PassManagerOptions passOptions;
+};
+
+// --shape, --dump-after and --time-passes on a subcommand.
+void addModelOptions(CLI::App& cmd, ModelOptions& options);
+
+// "x=1x784" → ("x", [1,784]); throws ir::Error on a malformed entry.
+std::pair<std::string, ir::Shape> parseShapeArg(const std::string& arg);
+
+// The pipeline every global graph goes through before it runs: shape inference, canonicalize, verification.
+void prepareGraph(ir::Graph& g, const passes::PassManagerOptions& options, std::ostream& dump);
+
+// Imports the model (format by extension/content), runs shape inference and canonicalize (dumping and timing to
+// err as asked), and verifies the result.
+ir::Graph loadModel(const ModelOptions& options, std::ostream& dump);
+
+}  // namespace shardc::tools
