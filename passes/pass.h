@@ -22,5 +22,6 @@ const Pass* findPass(const std::string& name);
 // The passes, one per file.
 void runShapeInference(ir::Graph& g);
 void runCanonicalize(ir::Graph& g);
+void runFuseElementwise(ir::Graph& g);
 
 }  // namespace shardc::passes

@@ -15,6 +15,7 @@ const std::vector<Pass>& allPasses() {
   static const std::vector<Pass> passes = {
       {"shape-inference", "give every value a static type from the inputs' shapes", runShapeInference},
       {"canonicalize", "lower Gemm and Flatten, fold transposes of parameters, fold constants", runCanonicalize},
+      {"fuse", "mark chains of elementwise ops that run as one loop", runFuseElementwise},
   };
   return passes;
 }
@@ -36,7 +37,8 @@ void PassManager::add(const std::string& name) {
 }
 
 void PassManager::addDefaultPipeline() {
-  for (const auto& p : allPasses()) passes_.push_back(&p);
+  add("shape-inference");
+  add("canonicalize");
 }
 
 void PassManager::run(ir::Graph& g, std::ostream& dump, std::ostream& timing) const {

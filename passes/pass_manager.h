@@ -20,6 +20,7 @@ class PassManager {
   explicit PassManager(PassManagerOptions options = {}) : options_(std::move(options)) {}
   // Adds a registered pass by name; throws ir::Error listing the known passes when there is none of that name.
   void add(const std::string& name);
+  // What every global graph goes through: shape-inference, canonicalize.
   void addDefaultPipeline();
   // Runs them; dumps go to `dump`, the timing table (when asked) to `timing`.
   void run(ir::Graph& g, std::ostream& dump, std::ostream& timing) const;

@@ -1,0 +1,38 @@
+// Kernel emitters: each writes one LLVM function body for one op (or one fused group of elementwise ops),
+// specialised to its static shapes. Operand and result buffers arrive as noalias pointer arguments.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "codegen/loop_builder.h"
+#include "ir/graph.h"
+
+namespace shardc::codegen {
+
+struct KernelArgs {
+  const ir::Graph& graph;
+  const ir::Op& op;
+  std::vector<llvm::Value*> operands;  // one pointer per op operand
+  std::vector<llvm::Value*> results;   // one pointer per op result
+};
+
+// Elementwise ops fused into one loop over the root's result: `members` in program order, the root last; values
+// produced inside the group are computed per element and never stored. `external` maps every value the group
+// reads from outside to its buffer.
+void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
+                          const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
+
+void emitMatMul(LoopBuilder& lb, const KernelArgs& a);
+void emitReduce(LoopBuilder& lb, const KernelArgs& a);
+void emitSoftmax(LoopBuilder& lb, const KernelArgs& a);
+void emitTranspose(LoopBuilder& lb, const KernelArgs& a);
+void emitConcat(LoopBuilder& lb, const KernelArgs& a);
+// Reshape and Identity: the bytes unchanged.
+void emitCopy(LoopBuilder& lb, const KernelArgs& a);
+
+// Strides of `shape` seen from an output of rank `outRank` under numpy broadcasting: 0 where the dim is
+// broadcast (extent 1 against a larger output, or absent).
+std::vector<int64_t> broadcastStrides(const ir::Shape& shape, const ir::Shape& out);
+
+}  // namespace shardc::codegen

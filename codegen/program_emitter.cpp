@@ -1,0 +1,216 @@
+#include "codegen/program_emitter.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include "codegen/kernels.h"
+#include "codegen/runtime_abi.h"
+#include "ir/error.h"
+#include "ir/type_inference.h"
+
+namespace shardc::codegen {
+namespace {
+using ir::ValueId;
+
+// Where the run function finds each value's buffer.
+struct BufferSource {
+  enum Kind { Input, Output, Weight, Arena } kind;
+  int64_t index;  // input/output/weight position, or arena byte offset
+};
+
+class ProgramEmitter {
+ public:
+  ProgramEmitter(llvm::LLVMContext& ctx, const ir::RankProgram& p, llvm::TargetMachine& tm)
+      : ctx_(ctx), p_(p), g_(p.graph), module_(std::make_unique<llvm::Module>(p.name, ctx)), b_(ctx) {
+    module_->setTargetTriple(tm.getTargetTriple().str());
+    module_->setDataLayout(tm.createDataLayout());
+  }
+
+  std::unique_ptr<llvm::Module> build() {
+    assignSources();
+    llvm::Function* run = emitRun();
+    emitDescriptor(run);
+    std::string err;
+    llvm::raw_string_ostream os(err);
+    if (llvm::verifyModule(*module_, &os)) ir::fail("internal error: generated LLVM IR does not verify: {}", os.str());
+    return std::move(module_);
+  }
+
+ private:
+  void assignSources() {
+    for (size_t i = 0; i < g_.inputs().size(); ++i) sources_[g_.inputs()[i]] = {BufferSource::Input, int64_t(i)};
+    for (size_t i = 0; i < g_.params().size(); ++i) sources_[g_.params()[i]] = {BufferSource::Weight, int64_t(i)};
+    // An op result that is an output is computed straight into the first output slot that names it.
+    for (size_t i = 0; i < g_.outputs().size(); ++i) {
+      ValueId v = g_.outputs()[i];
+      if (g_.value(v).role == ir::ValueRole::Result && !sources_.count(v))
+        sources_[v] = {BufferSource::Output, int64_t(i)};
+    }
+    for (size_t v = 0; v < p_.plan.offset.size(); ++v)
+      if (p_.plan.offset[v] != ir::kNotInArena) sources_[ValueId(v)] = {BufferSource::Arena, p_.plan.offset[v]};
+  }
+
+  ValueId rootOf(ValueId v) const {
+    while (v < ValueId(p_.plan.aliasOf.size()) && p_.plan.aliasOf[size_t(v)] >= 0) v = p_.plan.aliasOf[size_t(v)];
+    return v;
+  }
+
+  // The pointer to v's buffer inside the run function.
+  llvm::Value* pointerTo(ValueId v) {
+    ValueId r = rootOf(v);
+    auto it = sources_.find(r);
+    if (it == sources_.end()) ir::fail("internal error: value %{} has no buffer", g_.value(v).name);
+    const BufferSource& s = it->second;
+    llvm::Type* ptr = b_.getPtrTy();
+    switch (s.kind) {
+      case BufferSource::Input:
+        return b_.CreateLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, inputsArg_, uint64_t(s.index)));
+      case BufferSource::Output:
+        return b_.CreateLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, outputsArg_, uint64_t(s.index)));
+      case BufferSource::Weight:
+        return b_.CreateLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, weightsArg_, uint64_t(s.index)));
+      case BufferSource::Arena: return b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arenaArg_, uint64_t(s.index));
+    }
+    return nullptr;
+  }
+
+  // A kernel function taking (results..., operands...) as noalias pointers; `body` fills it.
+  llvm::Function* kernelFunction(const std::string& name, size_t numPointers) {
+    std::vector<llvm::Type*> params(numPointers, b_.getPtrTy());
+    auto* fty = llvm::FunctionType::get(b_.getVoidTy(), params, false);
+    auto* f = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name, module_.get());
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    for (size_t i = 0; i < numPointers; ++i) {
+      f->addParamAttr(unsigned(i), llvm::Attribute::NoAlias);
+      f->addParamAttr(unsigned(i), llvm::Attribute::NoCapture);
+    }
+    return f;
+  }
+
+  void emitKernelCall(size_t index, const ir::Op& op, const std::vector<const ir::Op*>& group) {
+    std::string name = fmt::format("k{}_{}", index, ir::opKindName(op.kind));
+    std::vector<ValueId> externals;
+    if (!group.empty()) {
+      std::set<ValueId> inside;
+      for (const ir::Op* m : group) inside.insert(m->results[0]);
+      for (const ir::Op* m : group)
+        for (ValueId v : m->operands)
+          if (!inside.count(v) && std::find(externals.begin(), externals.end(), v) == externals.end())
+            externals.push_back(v);
+      name = fmt::format("k{}_fused{}", index, group.size());
+    } else {
+      externals = op.operands;
+    }
+    llvm::Function* f = kernelFunction(name, op.results.size() + externals.size());
+    {
+      llvm::IRBuilder<> kb(ctx_);
+      kb.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
+      LoopBuilder lb(kb, f);
+      std::vector<llvm::Value*> resultPtrs, operandPtrs;
+      for (size_t i = 0; i < op.results.size(); ++i) resultPtrs.push_back(f->getArg(unsigned(i)));
+      for (size_t i = 0; i < externals.size(); ++i) operandPtrs.push_back(f->getArg(unsigned(op.results.size() + i)));
+      if (!group.empty() || ir::opCategory(op.kind) != ir::OpCategory::Other) {
+        std::vector<const ir::Op*> members = group.empty() ? std::vector<const ir::Op*>{&op} : group;
+        std::map<ValueId, llvm::Value*> ext;
+        for (size_t i = 0; i < externals.size(); ++i) ext[externals[i]] = operandPtrs[i];
+        emitElementwiseGroup(lb, g_, members, ext, resultPtrs[0]);
+      } else {
+        KernelArgs args{g_, op, operandPtrs, resultPtrs};
+        switch (op.kind) {
+          case ir::OpKind::MatMul: emitMatMul(lb, args); break;
+          case ir::OpKind::ReduceSum:
+          case ir::OpKind::ReduceMean: emitReduce(lb, args); break;
+          case ir::OpKind::Softmax: emitSoftmax(lb, args); break;
+          case ir::OpKind::Transpose: emitTranspose(lb, args); break;
+          case ir::OpKind::Concat: emitConcat(lb, args); break;
+          case ir::OpKind::Reshape: emitCopy(lb, args); break;
+          default:
+            ir::unsupported("{}: code generation does not support {}", ir::describeOp(g_, op), ir::opKindName(op.kind));
+        }
+      }
+      kb.CreateRetVoid();
+    }
+    std::vector<llvm::Value*> callArgs;
+    for (ValueId r : op.results) callArgs.push_back(pointerTo(r));
+    for (ValueId v : externals) callArgs.push_back(pointerTo(v));
+    b_.CreateCall(f, callArgs);
+  }
+
+  llvm::Function* emitRun() {
+    llvm::Type* ptr = b_.getPtrTy();
+    auto* fty = llvm::FunctionType::get(b_.getInt32Ty(), {ptr, ptr, ptr, ptr, ptr}, false);
+    auto* run = llvm::Function::Create(fty, llvm::Function::InternalLinkage, "shardc_run", module_.get());
+    run->addFnAttr(llvm::Attribute::NoUnwind);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", run));
+    inputsArg_ = run->getArg(1);
+    outputsArg_ = run->getArg(2);
+    arenaArg_ = run->getArg(3);
+    weightsArg_ = run->getArg(4);
+
+    const auto& ops = g_.ops();
+    std::map<int64_t, std::vector<const ir::Op*>> groups;
+    for (const auto& op : ops)
+      if (op.attrs.has("fusion_group")) groups[op.attrs.getInt("fusion_group", -1)].push_back(&op);
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const ir::Op& op = ops[i];
+      if (op.attrs.has("fusion_group")) {
+        const auto& members = groups[op.attrs.getInt("fusion_group", -1)];
+        if (members.back() != &op) continue;  // emitted with its group's root
+        emitKernelCall(i, op, members);
+        continue;
+      }
+      // A Reshape whose result aliases its operand moves no bytes.
+      if (op.kind == ir::OpKind::Reshape && rootOf(op.results[0]) != op.results[0]) continue;
+      emitKernelCall(i, op, {});
+    }
+    // Outputs not computed in place: inputs, parameters, or a value named by two outputs.
+    for (size_t i = 0; i < g_.outputs().size(); ++i) {
+      ValueId v = g_.outputs()[i];
+      auto it = sources_.find(rootOf(v));
+      if (it != sources_.end() && it->second.kind == BufferSource::Output && it->second.index == int64_t(i)) continue;
+      const auto& t = g_.value(v).type;
+      int64_t bytes = t.shape.numElements() * int64_t(ir::dtypeSize(t.dtype));
+      llvm::Value* dst = b_.CreateLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, outputsArg_, i));
+      if (bytes > 0) b_.CreateMemCpy(dst, llvm::MaybeAlign(1), pointerTo(v), llvm::MaybeAlign(1), b_.getInt64(uint64_t(bytes)));
+    }
+    b_.CreateRet(b_.getInt32(0));
+    return run;
+  }
+
+  void emitDescriptor(llvm::Function* run) {
+    RuntimeAbi abi(*module_);
+    std::vector<TensorDescription> inputs, outputs, weights;
+    auto describe = [&](ValueId v) {
+      const auto& val = g_.value(v);
+      return TensorDescription{val.name, val.type.dtype, val.type.shape.dims};
+    };
+    for (ValueId v : g_.inputs()) inputs.push_back(describe(v));
+    for (ValueId v : g_.outputs()) outputs.push_back(describe(v));
+    for (ValueId v : g_.params()) weights.push_back(describe(v));
+    abi.emitProgramDescriptor(p_.name, inputs, outputs, weights, p_.plan.arenaBytes, /*needsMpi=*/false, run);
+  }
+
+  llvm::LLVMContext& ctx_;
+  const ir::RankProgram& p_;
+  const ir::Graph& g_;
+  std::unique_ptr<llvm::Module> module_;
+  llvm::IRBuilder<> b_;
+  std::map<ValueId, BufferSource> sources_;
+  llvm::Value *inputsArg_ = nullptr, *outputsArg_ = nullptr, *arenaArg_ = nullptr, *weightsArg_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<llvm::Module> buildProgramModule(llvm::LLVMContext& ctx, const ir::RankProgram& program,
+                                                 llvm::TargetMachine& tm) {
+  return ProgramEmitter(ctx, program, tm).build();
+}
+
+}  // namespace shardc::codegen

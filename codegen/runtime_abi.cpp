@@ -1,0 +1,1 @@
+// Placeholder until the runtime header lands; replaced below.

@@ -1,0 +1,56 @@
+// fuse: marks chains of elementwise ops that codegen computes in one loop. An elementwise op joins its consumer's
+// group when the consumer is elementwise, is its only user, has the same result shape (so nothing is recomputed
+// per broadcast element), and its result is not a graph output. Members carry attr fusion_group = the group's
+// number; the group's root (the member whose result leaves the group) is the last of them in program order.
+#include <algorithm>
+
+#include "passes/pass.h"
+
+namespace shardc::passes {
+namespace {
+bool isElementwise(const ir::Op& op) { return ir::opCategory(op.kind) != ir::OpCategory::Other; }
+}  // namespace
+
+void runFuseElementwise(ir::Graph& g) {
+  std::vector<int> uses = g.useCounts();
+  std::vector<ir::OpId> producer = g.producers();
+  std::vector<bool> isOutput(g.numValues(), false);
+  for (ir::ValueId v : g.outputs()) isOutput[static_cast<size_t>(v)] = true;
+  std::vector<int64_t> group(g.ops().size(), -1);
+  int64_t next = 0;
+  // Walk roots back to front so that every op is claimed by the group of its (single) consumer first.
+  for (size_t i = g.ops().size(); i-- > 0;) {
+    ir::Op& op = g.ops()[i];
+    op.attrs.erase("fusion_group");
+    if (!isElementwise(op) || group[i] >= 0) continue;
+    int64_t id = next;
+    std::vector<size_t> stack{i};
+    std::vector<size_t> members;
+    while (!stack.empty()) {
+      size_t cur = stack.back();
+      stack.pop_back();
+      members.push_back(cur);
+      const ir::Op& c = g.ops()[cur];
+      const ir::Shape& shape = g.value(c.results[0]).type.shape;
+      for (ir::ValueId v : c.operands) {
+        ir::OpId p = producer[static_cast<size_t>(v)];
+        if (p == ir::kNoOp || group[static_cast<size_t>(p)] >= 0) continue;
+        const ir::Op& po = g.ops()[static_cast<size_t>(p)];
+        if (!isElementwise(po) || uses[static_cast<size_t>(v)] != 1 || isOutput[static_cast<size_t>(v)]) continue;
+        if (!(g.value(v).type.shape == shape)) continue;
+        group[static_cast<size_t>(p)] = id;
+        stack.push_back(static_cast<size_t>(p));
+      }
+    }
+    if (members.size() > 1) {
+      for (size_t m : members) group[m] = id;
+      ++next;
+    } else {
+      for (size_t m : members) group[m] = -2;  // alone: no attribute
+    }
+  }
+  for (size_t i = 0; i < g.ops().size(); ++i)
+    if (group[i] >= 0) g.ops()[i].attrs.set("fusion_group", group[i]);
+}
+
+}  // namespace shardc::passes
