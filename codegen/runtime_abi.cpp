@@ -1,1 +1,96 @@
-// Placeholder until the runtime header lands; replaced below.
+#include "codegen/runtime_abi.h"
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/DerivedTypes.h>
+#include <llvm/IR/Function.h>
+#include <llvm/IR/GlobalVariable.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include "ir/error.h"
+#include "runtime/include/shardrt/shardrt.h"
+
+namespace shardc::codegen {
+namespace {
+
+// Mirrors shardrt_tensor_desc { const char* name; int32_t dtype; int32_t rank; const int64_t* dims; }.
+llvm::StructType* tensorDescType(llvm::LLVMContext& c) {
+  auto* ptr = llvm::PointerType::getUnqual(c);
+  auto* i32 = llvm::Type::getInt32Ty(c);
+  return llvm::StructType::get(c, {ptr, i32, i32, ptr});
+}
+
+// Mirrors shardrt_program (see shardrt.h): abi_version, name, inputs, outputs, weights, arena_bytes, needs_mpi,
+// run.
+llvm::StructType* programType(llvm::LLVMContext& c) {
+  auto* ptr = llvm::PointerType::getUnqual(c);
+  auto* i32 = llvm::Type::getInt32Ty(c);
+  auto* i64 = llvm::Type::getInt64Ty(c);
+  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, ptr});
+}
+
+}  // namespace
+
+int32_t runtimeDTypeCode(ir::DType t) {
+  switch (t) {
+    case ir::DType::f32: return SHARDRT_F32;
+    case ir::DType::f64: return SHARDRT_F64;
+    case ir::DType::i8: return SHARDRT_I8;
+    case ir::DType::i16: return SHARDRT_I16;
+    case ir::DType::i32: return SHARDRT_I32;
+    case ir::DType::i64: return SHARDRT_I64;
+    case ir::DType::u8: return SHARDRT_U8;
+    case ir::DType::u16: return SHARDRT_U16;
+    case ir::DType::u32: return SHARDRT_U32;
+    case ir::DType::u64: return SHARDRT_U64;
+    case ir::DType::boolean: return SHARDRT_BOOL;
+    case ir::DType::f16: return SHARDRT_F16;
+    case ir::DType::bf16: return SHARDRT_BF16;
+  }
+  ir::fail("no runtime code for element type {}", ir::dtypeName(t));
+}
+
+void RuntimeAbi::emitProgramDescriptor(const std::string& name, const std::vector<TensorDescription>& inputs,
+                                       const std::vector<TensorDescription>& outputs,
+                                       const std::vector<TensorDescription>& weights, int64_t arenaBytes,
+                                       bool needsMpi, llvm::Function* run) {
+  llvm::LLVMContext& c = m_.getContext();
+  llvm::IRBuilder<> b(c);
+  auto* i32 = b.getInt32Ty();
+  auto* i64 = b.getInt64Ty();
+  auto* descTy = tensorDescType(c);
+  auto privateConstant = [&](llvm::Constant* init, const std::string& gname) {
+    return new llvm::GlobalVariable(m_, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, gname);
+  };
+  auto string = [&](const std::string& s, const std::string& gname) {
+    return privateConstant(llvm::ConstantDataArray::getString(c, s, true), gname);
+  };
+  auto table = [&](const std::vector<TensorDescription>& ts, const std::string& kind) -> llvm::Constant* {
+    if (ts.empty()) return llvm::ConstantPointerNull::get(b.getPtrTy());
+    std::vector<llvm::Constant*> entries;
+    for (size_t i = 0; i < ts.size(); ++i) {
+      const auto& t = ts[i];
+      std::vector<llvm::Constant*> dims;
+      for (int64_t d : t.dims) dims.push_back(llvm::ConstantInt::get(i64, uint64_t(d)));
+      llvm::Constant* dimsPtr = dims.empty() ? static_cast<llvm::Constant*>(llvm::ConstantPointerNull::get(b.getPtrTy()))
+                                             : privateConstant(llvm::ConstantArray::get(llvm::ArrayType::get(i64, dims.size()), dims),
+                                                               kind + ".dims." + std::to_string(i));
+      entries.push_back(llvm::ConstantStruct::get(
+          descTy, {string(t.name, kind + ".name." + std::to_string(i)),
+                   llvm::ConstantInt::get(i32, uint64_t(runtimeDTypeCode(t.dtype))),
+                   llvm::ConstantInt::get(i32, uint64_t(t.dims.size())), dimsPtr}));
+    }
+    return privateConstant(llvm::ConstantArray::get(llvm::ArrayType::get(descTy, entries.size()), entries),
+                           "shardc." + kind);
+  };
+  auto* progTy = programType(c);
+  llvm::Constant* init = llvm::ConstantStruct::get(
+      progTy, {llvm::ConstantInt::get(i32, SHARDRT_ABI_VERSION), string(name, "shardc.name"),
+               llvm::ConstantInt::get(i32, inputs.size()), table(inputs, "inputs"),
+               llvm::ConstantInt::get(i32, outputs.size()), table(outputs, "outputs"),
+               llvm::ConstantInt::get(i32, weights.size()), table(weights, "weights"),
+               llvm::ConstantInt::get(i64, uint64_t(arenaBytes)), llvm::ConstantInt::get(i32, needsMpi ? 1 : 0), run});
+  new llvm::GlobalVariable(m_, progTy, true, llvm::GlobalValue::ExternalLinkage, init, "shardc_program");
+}
+
+}  // namespace shardc::codegen

@@ -1,5 +1,7 @@
 #include "ir/attribute.h"
 
+#include "ir/text_names.h"
+
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -21,14 +23,6 @@ std::string formatDouble(double d) {
   return s;
 }
 
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
 }  // namespace
 
 int64_t Attributes::getInt(const std::string& name, int64_t dflt) const {
@@ -73,7 +67,7 @@ std::string formatAttribute(const Attribute& a) {
   struct Visitor {
     std::string operator()(int64_t v) const { return std::to_string(v); }
     std::string operator()(double v) const { return formatDouble(v); }
-    std::string operator()(const std::string& v) const { return quote(v); }
+    std::string operator()(const std::string& v) const { return quoteString(v); }
     std::string operator()(const std::vector<int64_t>& v) const { return fmt::format("[{}]", fmt::join(v, ", ")); }
     std::string operator()(const std::vector<double>& v) const {
       std::string out = "[";

@@ -1,0 +1,25 @@
+// ONNX models into the ir, every opset from 6 to 23 normalised to the ir's fixed op semantics.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "ir/graph.h"
+
+namespace shardc::frontend {
+
+struct ImportOptions {
+  // --shape NAME=1x784: an input's whole static shape.
+  std::map<std::string, ir::Shape> inputShapes;
+  // Keep dynamic input dims instead of failing (for `inspect`); ops whose import needs static shapes still fail.
+  bool allowDynamic = false;
+};
+
+// Throws ir::Error naming the file, node or input at fault; ir::Unsupported for an operator, attribute value or
+// element type shardc does not implement.
+ir::Graph importOnnxFile(const std::string& path, const ImportOptions& options = {});
+
+// The ONNX operators the importer knows, sorted.
+const std::vector<std::string>& supportedOnnxOps();
+
+}  // namespace shardc::frontend
