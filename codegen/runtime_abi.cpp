@@ -8,10 +8,17 @@
 #include <llvm/IR/Module.h>
 
 #include "ir/error.h"
-#include "runtime/include/shardrt/shardrt.h"
 
 namespace shardc::codegen {
 namespace {
+
+// The runtime's ABI numbers (runtime/include/shardrt/shardrt.h). codegen may not include the runtime's header;
+// tests/codegen checks that these agree with it.
+constexpr int32_t kAbiVersion = 1;
+enum RuntimeDType : int32_t {
+  SHARDRT_F32 = 1, SHARDRT_F64, SHARDRT_I8, SHARDRT_I16, SHARDRT_I32, SHARDRT_I64, SHARDRT_U8, SHARDRT_U16,
+  SHARDRT_U32, SHARDRT_U64, SHARDRT_BOOL, SHARDRT_F16, SHARDRT_BF16
+};
 
 // Mirrors shardrt_tensor_desc { const char* name; int32_t dtype; int32_t rank; const int64_t* dims; }.
 llvm::StructType* tensorDescType(llvm::LLVMContext& c) {
@@ -85,7 +92,7 @@ void RuntimeAbi::emitProgramDescriptor(const std::string& name, const std::vecto
   };
   auto* progTy = programType(c);
   llvm::Constant* init = llvm::ConstantStruct::get(
-      progTy, {llvm::ConstantInt::get(i32, SHARDRT_ABI_VERSION), string(name, "shardc.name"),
+      progTy, {llvm::ConstantInt::get(i32, kAbiVersion), string(name, "shardc.name"),
                llvm::ConstantInt::get(i32, inputs.size()), table(inputs, "inputs"),
                llvm::ConstantInt::get(i32, outputs.size()), table(outputs, "outputs"),
                llvm::ConstantInt::get(i32, weights.size()), table(weights, "weights"),

@@ -1,0 +1,57 @@
+// The runtime context and its error reporting.
+#include <cstdarg>
+#include <cstdio>
+#include <string>
+
+#include "runtime/context.h"
+
+namespace {
+thread_local std::string threadError;
+}
+
+extern "C" {
+
+size_t shardrt_dtype_size(int32_t dtype) {
+  switch (dtype) {
+    case SHARDRT_F32: case SHARDRT_I32: case SHARDRT_U32: return 4;
+    case SHARDRT_F64: case SHARDRT_I64: case SHARDRT_U64: return 8;
+    case SHARDRT_I8: case SHARDRT_U8: case SHARDRT_BOOL: return 1;
+    case SHARDRT_I16: case SHARDRT_U16: case SHARDRT_F16: case SHARDRT_BF16: return 2;
+    default: return 0;
+  }
+}
+
+const char* shardrt_dtype_name(int32_t dtype) {
+  static const char* names[] = {"?", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "bool", "f16", "bf16"};
+  return dtype >= 1 && dtype <= 13 ? names[dtype] : names[0];
+}
+
+int shardrt_context_create(const shardrt_options* options, shardrt_context** out) {
+  auto* ctx = new shardrt_context();
+  if (options) {
+    ctx->rank = options->rank;
+    ctx->worldSize = options->world_size > 0 ? options->world_size : 1;
+  }
+  *out = ctx;
+  return 0;
+}
+
+void shardrt_context_destroy(shardrt_context* ctx) { delete ctx; }
+
+int32_t shardrt_rank(const shardrt_context* ctx) { return ctx ? ctx->rank : 0; }
+int32_t shardrt_world_size(const shardrt_context* ctx) { return ctx ? ctx->worldSize : 1; }
+
+const char* shardrt_last_error(const shardrt_context* ctx) {
+  return ctx ? ctx->error.c_str() : threadError.c_str();
+}
+
+void shardrt_set_error(shardrt_context* ctx, const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  (ctx ? ctx->error : threadError) = buf;
+}
+
+}  // extern "C"

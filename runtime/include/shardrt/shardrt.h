@@ -1,0 +1,111 @@
+/* libshardrt: the thin runtime that shardc's generated programs link against. C ABI.
+ *
+ * Every function returns 0 on success or a non-zero code after recording a message that shardrt_last_error()
+ * returns; none of them exits or aborts, so a program that embeds a compiled model keeps control. */
+#ifndef SHARDRT_SHARDRT_H
+#define SHARDRT_SHARDRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHARDRT_ABI_VERSION 1
+
+/* Element types. The numbers are part of the ABI (generated code and weight files store them). */
+typedef enum shardrt_dtype {
+  SHARDRT_F32 = 1,
+  SHARDRT_F64 = 2,
+  SHARDRT_I8 = 3,
+  SHARDRT_I16 = 4,
+  SHARDRT_I32 = 5,
+  SHARDRT_I64 = 6,
+  SHARDRT_U8 = 7,
+  SHARDRT_U16 = 8,
+  SHARDRT_U32 = 9,
+  SHARDRT_U64 = 10,
+  SHARDRT_BOOL = 11,
+  SHARDRT_F16 = 12,
+  SHARDRT_BF16 = 13
+} shardrt_dtype;
+
+/* Bytes of one element of `dtype`, or 0 for an unknown code. */
+size_t shardrt_dtype_size(int32_t dtype);
+/* "f32", "i64", ... or "?" */
+const char* shardrt_dtype_name(int32_t dtype);
+
+typedef struct shardrt_tensor_desc {
+  const char* name;
+  int32_t dtype;
+  int32_t rank;
+  const int64_t* dims;
+} shardrt_tensor_desc;
+
+typedef struct shardrt_context shardrt_context;
+
+/* A compiled program's entry: buffers for every input, output and weight (in the descriptor's orders) and an
+ * arena of arena_bytes, 64-byte aligned. */
+typedef int (*shardrt_run_fn)(shardrt_context* ctx, const void* const* inputs, void* const* outputs, void* arena,
+                              const void* const* weights);
+
+/* What the code generator emits as the constant `shardc_program` in every program object. */
+typedef struct shardrt_program {
+  int32_t abi_version; /* SHARDRT_ABI_VERSION */
+  const char* name;
+  int32_t num_inputs;
+  const shardrt_tensor_desc* inputs;
+  int32_t num_outputs;
+  const shardrt_tensor_desc* outputs;
+  int32_t num_weights;
+  const shardrt_tensor_desc* weights;
+  int64_t arena_bytes;
+  int32_t needs_mpi; /* the program calls collectives */
+  shardrt_run_fn run;
+} shardrt_program;
+
+/* ---- context ---------------------------------------------------------------------------------------------- */
+
+typedef struct shardrt_options {
+  int32_t rank;       /* this process's rank (0 for a single-rank program) */
+  int32_t world_size; /* 1 for a single-rank program */
+} shardrt_options;
+
+int shardrt_context_create(const shardrt_options* options, shardrt_context** out);
+void shardrt_context_destroy(shardrt_context* ctx);
+int32_t shardrt_rank(const shardrt_context* ctx);
+int32_t shardrt_world_size(const shardrt_context* ctx);
+
+/* The last error recorded on ctx (or on this thread when ctx is NULL); "" when none. */
+const char* shardrt_last_error(const shardrt_context* ctx);
+void shardrt_set_error(shardrt_context* ctx, const char* fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* ---- weight files ------------------------------------------------------------------------------------------
+ * weights/rank_K.bin, little-endian:
+ *   header (64 bytes): magic "SHARDCW1", u32 version (1), u32 count, u64 table_offset, u64 table_bytes,
+ *                      u64 data_offset (a multiple of 4096), zero padding;
+ *   table: per tensor: u32 name_len, name bytes, u32 dtype, u32 rank, u64 dims[rank], u64 offset (from
+ *          data_offset, a multiple of 64), u64 nbytes;
+ *   data:  each tensor's bytes, row-major.
+ * Opened by mmap, read-only; tensors are used in place. */
+typedef struct shardrt_weights shardrt_weights;
+
+int shardrt_weights_open(shardrt_context* ctx, const char* path, shardrt_weights** out);
+void shardrt_weights_close(shardrt_weights* w);
+int32_t shardrt_weights_count(const shardrt_weights* w);
+/* Entry i: its description (dims stay valid while w is open), its bytes and their size. */
+int shardrt_weights_entry(const shardrt_weights* w, int32_t i, shardrt_tensor_desc* desc, const void** data,
+                          uint64_t* nbytes);
+/* Index of the entry named `name`, or -1. */
+int32_t shardrt_weights_find(const shardrt_weights* w, const char* name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHARDRT_SHARDRT_H */

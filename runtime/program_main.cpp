@@ -1,0 +1,219 @@
+// main() of every generated executable: inputs from .npy, weights from the rank's weight file, buffers allocated
+// once, the program run (warmup + repeat times), outputs written as .npy. One error line and exit 1 on bad input.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/include/shardrt/shardrt.h"
+#include "runtime/npy_io.h"
+
+extern "C" const shardrt_program shardc_program;
+
+namespace {
+
+struct Usage {
+  std::vector<std::string> inputs;
+  std::string outputDir, weights;
+  int repeat = 1, warmup = 0;
+};
+
+const char* kUsage =
+    "usage: rank_K [--input NAME=FILE.npy | --input FILE.npy]... [--output-dir DIR] [--weights FILE]\n"
+    "              [--repeat N] [--warmup N]\n"
+    "Runs the compiled program once per --repeat (after --warmup unmeasured runs) and writes each output as\n"
+    "DIR/NAME.npy. Weights default to <dir of this executable>/../weights/rank_<rank>.bin.\n";
+
+std::string typeString(int32_t dtype, const int64_t* dims, int32_t rank) {
+  std::string s = std::string(shardrt_dtype_name(dtype)) + "[";
+  for (int32_t i = 0; i < rank; ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+std::string fileNameFor(std::string name) {
+  for (char& c : name)
+    if (c == '/' || c == '\\' || c == ':') c = '_';
+  return name;
+}
+
+// 64-byte aligned, huge pages asked for, every page touched now rather than in the first run.
+struct Buffer {
+  void* p = nullptr;
+  size_t n = 0;
+  explicit Buffer(size_t bytes) : n(std::max<size_t>(bytes, 64)) {
+    p = std::aligned_alloc(64, (n + 63) / 64 * 64);
+    if (!p) return;
+    if (n >= (2u << 20)) ::madvise(p, n, MADV_HUGEPAGE);
+    std::memset(p, 0, n);
+  }
+  ~Buffer() { std::free(p); }
+};
+
+int fail(int rank, const std::string& msg) {
+  std::fprintf(stderr, "rank_%d: %s\n", rank, msg.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const shardrt_program& prog = shardc_program;
+  int rank = 0;
+  Usage u;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& dst) {
+      if (i + 1 >= argc) return false;
+      dst = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if ((a == "--input" || a == "-i") && value(v)) {
+      u.inputs.push_back(v);
+    } else if ((a == "--output-dir" || a == "-o") && value(v)) {
+      u.outputDir = v;
+    } else if (a == "--weights" && value(v)) {
+      u.weights = v;
+    } else if ((a == "--repeat" || a == "--warmup") && value(v)) {
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (*end || n < 0 || (a == "--repeat" && n < 1)) {
+        std::fprintf(stderr, "rank_%d: %s needs a %s number, got '%s'\n", rank, a.c_str(),
+                     a == "--repeat" ? "positive" : "non-negative", v.c_str());
+        return 2;
+      }
+      (a == "--repeat" ? u.repeat : u.warmup) = static_cast<int>(n);
+    } else {
+      std::fprintf(stderr, "rank_%d: unknown or incomplete option '%s'\n%s", rank, a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (prog.abi_version != SHARDRT_ABI_VERSION)
+    return fail(rank, "the program was compiled for runtime ABI " + std::to_string(prog.abi_version));
+
+  shardrt_options options{rank, 1};
+  shardrt_context* ctx = nullptr;
+  shardrt_context_create(&options, &ctx);
+  std::unique_ptr<shardrt_context, void (*)(shardrt_context*)> ctxGuard(ctx, shardrt_context_destroy);
+
+  // Inputs: NAME=FILE binds by name, FILE fills the next unbound input.
+  std::vector<shardrt::NpyArray> inputs(static_cast<size_t>(prog.num_inputs));
+  std::vector<bool> bound(inputs.size(), false);
+  size_t next = 0;
+  for (const auto& arg : u.inputs) {
+    size_t slot = inputs.size();
+    std::string file = arg;
+    auto eq = arg.find('=');
+    if (eq != std::string::npos)
+      for (size_t k = 0; k < inputs.size(); ++k)
+        if (arg.compare(0, eq, prog.inputs[k].name) == 0 && std::strlen(prog.inputs[k].name) == eq) {
+          slot = k;
+          file = arg.substr(eq + 1);
+        }
+    if (slot == inputs.size()) {
+      while (next < inputs.size() && bound[next]) ++next;
+      if (next == inputs.size()) return fail(rank, "--input '" + arg + "': the program has only " + std::to_string(inputs.size()) + " input(s)");
+      slot = next;
+    }
+    const shardrt_tensor_desc& d = prog.inputs[slot];
+    std::string err = shardrt::readNpy(file, inputs[slot]);
+    if (!err.empty()) return fail(rank, "input '" + std::string(d.name) + "': " + file + ": " + err);
+    const auto& a = inputs[slot];
+    if (a.dtype != d.dtype || a.dims.size() != static_cast<size_t>(d.rank) ||
+        !std::equal(a.dims.begin(), a.dims.end(), d.dims))
+      return fail(rank, "input '" + std::string(d.name) + "': expected " + typeString(d.dtype, d.dims, d.rank) +
+                            ", got " + typeString(a.dtype, a.dims.data(), int32_t(a.dims.size())));
+    bound[slot] = true;
+  }
+  for (size_t k = 0; k < inputs.size(); ++k)
+    if (!bound[k])
+      return fail(rank, "no --input given for input '" + std::string(prog.inputs[k].name) + "' (" +
+                            typeString(prog.inputs[k].dtype, prog.inputs[k].dims, prog.inputs[k].rank) + ")");
+
+  // Weights, bound by name in the program's order.
+  std::string weightsPath = u.weights;
+  if (weightsPath.empty() && std::getenv("SHARDRT_WEIGHTS")) weightsPath = std::getenv("SHARDRT_WEIGHTS");
+  if (weightsPath.empty()) {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    weightsPath = (exe.parent_path().parent_path() / "weights" / ("rank_" + std::to_string(rank) + ".bin")).string();
+  }
+  shardrt_weights* weights = nullptr;
+  std::vector<const void*> weightPtrs;
+  if (prog.num_weights > 0) {
+    if (shardrt_weights_open(ctx, weightsPath.c_str(), &weights) != 0) return fail(rank, shardrt_last_error(ctx));
+  }
+  std::unique_ptr<shardrt_weights, void (*)(shardrt_weights*)> weightsGuard(weights, shardrt_weights_close);
+  for (int32_t k = 0; k < prog.num_weights; ++k) {
+    const shardrt_tensor_desc& want = prog.weights[k];
+    int32_t at = shardrt_weights_find(weights, want.name);
+    if (at < 0) return fail(rank, weightsPath + ": has no weight '" + want.name + "'");
+    shardrt_tensor_desc have;
+    const void* data = nullptr;
+    shardrt_weights_entry(weights, at, &have, &data, nullptr);
+    if (have.dtype != want.dtype || have.rank != want.rank || !std::equal(have.dims, have.dims + have.rank, want.dims))
+      return fail(rank, weightsPath + ": weight '" + want.name + "' is " + typeString(have.dtype, have.dims, have.rank) +
+                            ", the program needs " + typeString(want.dtype, want.dims, want.rank));
+    weightPtrs.push_back(data);
+  }
+
+  // Buffers, once.
+  std::vector<std::unique_ptr<Buffer>> inBufs, outBufs;
+  std::vector<const void*> inPtrs;
+  std::vector<void*> outPtrs;
+  for (const auto& a : inputs) {
+    inBufs.push_back(std::make_unique<Buffer>(a.bytes.size()));
+    if (!a.bytes.empty()) std::memcpy(inBufs.back()->p, a.bytes.data(), a.bytes.size());
+    inPtrs.push_back(inBufs.back()->p);
+  }
+  std::vector<size_t> outBytes;
+  for (int32_t k = 0; k < prog.num_outputs; ++k) {
+    const shardrt_tensor_desc& d = prog.outputs[k];
+    size_t n = shardrt_dtype_size(d.dtype);
+    for (int32_t i = 0; i < d.rank; ++i) n *= static_cast<size_t>(d.dims[i]);
+    outBytes.push_back(n);
+    outBufs.push_back(std::make_unique<Buffer>(n));
+    outPtrs.push_back(outBufs.back()->p);
+  }
+  Buffer arena(static_cast<size_t>(prog.arena_bytes));
+  if (!arena.p) return fail(rank, "cannot allocate the arena of " + std::to_string(prog.arena_bytes) + " bytes");
+
+  std::vector<double> times;
+  for (int r = 0; r < u.warmup + u.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    if (prog.run(ctx, inPtrs.data(), outPtrs.data(), arena.p, weightPtrs.data()) != 0)
+      return fail(rank, shardrt_last_error(ctx));
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (r >= u.warmup) times.push_back(ms);
+  }
+  if (u.repeat > 1 || u.warmup > 0) {
+    std::sort(times.begin(), times.end());
+    std::fprintf(stderr, "shardrt: %zu runs: min %.3f ms, median %.3f ms, max %.3f ms\n", times.size(), times.front(),
+                 times[times.size() / 2], times.back());
+  }
+
+  if (!u.outputDir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(u.outputDir, ec);
+    if (ec) return fail(rank, u.outputDir + ": cannot create: " + ec.message());
+    for (int32_t k = 0; k < prog.num_outputs; ++k) {
+      const shardrt_tensor_desc& d = prog.outputs[k];
+      std::string path = (std::filesystem::path(u.outputDir) / (fileNameFor(d.name) + ".npy")).string();
+      std::string err = shardrt::writeNpy(path, d.dtype, std::vector<int64_t>(d.dims, d.dims + d.rank), outPtrs[size_t(k)],
+                                          outBytes[size_t(k)]);
+      if (!err.empty()) return fail(rank, path + ": " + err);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,40 @@
+// shardc compile: a model to native executables (one per rank), their weights and a manifest.
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include "ir/error.h"
+#include "tools/shardc/commands.h"
+#include "tools/shardc/compile_driver.h"
+#include "tools/shardc/model_loading.h"
+
+namespace shardc::tools {
+
+void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
+  struct Args {
+    ModelOptions model;
+    CompileOptions compile;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("compile", "Compile a model into native executables, one per rank");
+  cmd->add_option("model", args->model.path, "The model (.onnx)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("-o,--output", args->compile.outDir, "The output directory (replaced only when complete)")
+      ->required();
+  cmd->add_option("--emit", args->compile.emit, "Also write each program as obj, llvm-ir or asm in OUT/programs/")
+      ->check(CLI::IsMember({"obj", "llvm-ir", "asm"}));
+  cmd->add_option("--target", args->compile.codegen.target.triple, "Target triple (default: the host)");
+  cmd->add_option("--cpu", args->compile.codegen.target.cpu,
+                  "Target CPU, e.g. x86-64-v3 (default: the host, with its features)");
+  cmd->add_option("--features", args->compile.codegen.target.features, "Target features, e.g. +avx2,+fma");
+  cmd->add_option("-O", args->compile.codegen.optLevel, "Optimisation level 0-3")->check(CLI::Range(0, 3));
+  cmd->add_flag("-q,--quiet", args->compile.quiet, "No progress output");
+  addModelOptions(*cmd, args->model);
+  cmd->callback([args, &out, &status] {
+    args->compile.modelPath = args->model.path;
+    ir::Graph g = loadModel(args->model, out);
+    compileGraph(g, args->compile, out);
+    status = 0;
+  });
+}
+
+}  // namespace shardc::tools

@@ -1,0 +1,112 @@
+#include "tools/shardc/compile_driver.h"
+
+#include <chrono>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "codegen/runtime_abi.h"
+#include "frontend/atomic_file.h"
+#include "ir/error.h"
+#include "ir/printer.h"
+#include "passes/pass.h"
+#include "passes/plan_memory.h"
+#include "runtime/weights_writer.h"
+#include "tools/shardc/output_directory.h"
+#include "shardc_build_config.h"
+
+namespace shardc::tools {
+namespace {
+
+nlohmann::json describeValue(const ir::Value& v) {
+  return {{"name", v.name}, {"dtype", std::string(ir::dtypeName(v.type.dtype))}, {"shape", v.type.shape.dims}};
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ';'))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+void writeWeights(const ir::Graph& g, const std::string& path) {
+  std::vector<shardrt::WeightEntry> entries;
+  for (ir::ValueId p : g.params()) {
+    const ir::Value& v = g.value(p);
+    if (!v.data) ir::fail("parameter '{}' has no data to write", v.name);
+    entries.push_back({v.name, codegen::runtimeDTypeCode(v.type.dtype), v.type.shape.dims, v.data->bytes(),
+                       static_cast<uint64_t>(v.data->byteSize())});
+  }
+  shardrt::writeWeightsFile(path, entries);
+}
+
+// "// " before every line: the buffer plan rides along in the program's text IR.
+std::string commentLines(const std::string& text) {
+  std::string out;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) out += "// " + line + "\n";
+  return out;
+}
+
+}  // namespace
+
+codegen::LinkOptions runtimeLinkOptions() {
+  codegen::LinkOptions options;
+  options.libraries = splitList(SHARDC_RUNTIME_LINK);
+  return options;
+}
+
+void compileGraph(const ir::Graph& global, const CompileOptions& options, std::ostream& log) {
+  auto start = std::chrono::steady_clock::now();
+  ir::RankProgram program;
+  program.name = "program_0";
+  program.ranks = {0};
+  program.graph = global;
+  passes::runFuseElementwise(program.graph);
+  program.plan = passes::planMemory(program.graph);
+
+  OutputDirectory out(options.outDir);
+  std::string object = out.path("obj/program_0.o");
+  codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, object);
+  for (const auto& e : options.emit) {
+    if (e == "obj") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, out.path("programs/program_0.o"));
+    if (e == "llvm-ir") codegen::emitProgram(program, options.codegen, codegen::EmitKind::LlvmIr, out.path("programs/program_0.ll"));
+    if (e == "asm") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Assembly, out.path("programs/program_0.s"));
+  }
+  codegen::linkExecutable({object}, runtimeLinkOptions(), out.path("bin/rank_0"));
+  std::filesystem::remove_all(out.root() / "obj");
+  writeWeights(program.graph, out.path("weights/rank_0.bin"));
+  frontend::writeFileAtomically(out.path("programs/program_0.ir"),
+                                ir::printGraph(program.graph) + commentLines("buffer plan\n" +
+                                                                             passes::printBufferPlan(program.graph, program.plan)));
+
+  nlohmann::json manifest;
+  manifest["format"] = "shardc-manifest";
+  manifest["version"] = 1;
+  manifest["model"] = options.modelPath;
+  manifest["target"] = codegen::describeTarget(options.codegen.target);
+  manifest["ranks"] = 1;
+  manifest["mesh"] = {1};
+  for (ir::ValueId v : global.inputs()) manifest["inputs"].push_back(describeValue(global.value(v)));
+  for (ir::ValueId v : global.outputs()) manifest["outputs"].push_back(describeValue(global.value(v)));
+  manifest["programs"] = {{{"name", program.name},
+                           {"ranks", program.ranks},
+                           {"ir", "programs/program_0.ir"},
+                           {"arena_bytes", program.plan.arenaBytes}}};
+  manifest["rank_programs"] = {{{"rank", 0}, {"program", program.name}, {"executable", "bin/rank_0"},
+                                {"weights", "weights/rank_0.bin"}}};
+  frontend::writeFileAtomically(out.path("manifest.json"), manifest.dump(2) + "\n");
+  out.commit();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!options.quiet)
+    log << fmt::format("shardc: compiled {} ops into {} (1 rank, arena {} bytes) in {:.2f} s\n", global.ops().size(),
+                       options.outDir, program.plan.arenaBytes, seconds);
+}
+
+}  // namespace shardc::tools

@@ -1,0 +1,27 @@
+// shardc compile's work: from a global graph to OUT/ (manifest, executables, weights, program IR), atomically.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "codegen/codegen.h"
+#include "ir/graph.h"
+
+namespace shardc::tools {
+
+struct CompileOptions {
+  std::string modelPath;  // for the manifest
+  std::string outDir;
+  std::vector<std::string> emit;  // extra views of each program in OUT/programs/: obj, llvm-ir, asm
+  codegen::CodegenOptions codegen;
+  bool quiet = false;
+};
+
+// The libraries an executable links with: the runtime's main, the runtime, MPI (set at build time).
+codegen::LinkOptions runtimeLinkOptions();
+
+// Compiles `global` (shape-inferred, canonical) for one rank into options.outDir. Progress lines go to `log`.
+void compileGraph(const ir::Graph& global, const CompileOptions& options, std::ostream& log);
+
+}  // namespace shardc::tools
