@@ -41,6 +41,8 @@ class Importer {
     node_ = nullptr;
     std::vector<ValueId> outs;
     for (const auto& o : graph.output()) {
+      if (o.has_type() && !o.type().has_tensor_type())
+        ir::unsupported("{}: output '{}' is not a tensor (sequence, map and optional values are not supported)", source_, o.name());
       auto it = names_.find(o.name());
       if (it == names_.end()) ir::fail("{}: graph output '{}' is not produced by any node", source_, o.name());
       outs.push_back(it->second);
@@ -84,8 +86,14 @@ class Importer {
   }
   // The contents of v when it is a constant (initializer or Constant node).
   std::optional<ir::Tensor> constant(ValueId v) const {
-    if (v == kAbsent || g_.value(v).role != ir::ValueRole::Param || !g_.value(v).data) return std::nullopt;
-    return *g_.value(v).data;
+    if (v == kAbsent) return std::nullopt;
+    const ir::Value& val = g_.value(v);
+    if (val.role == ir::ValueRole::Input) {
+      auto it = options_.inputValues.find(val.name);
+      if (it != options_.inputValues.end()) return it->second;
+    }
+    if (val.role != ir::ValueRole::Param || !val.data) return std::nullopt;
+    return *val.data;
   }
 
   const onnx::AttributeProto* attr(const std::string& name) const {

@@ -13,6 +13,9 @@ struct ImportOptions {
   std::map<std::string, ir::Shape> inputShapes;
   // Keep dynamic input dims instead of failing (for `inspect`); ops whose import needs static shapes still fail.
   bool allowDynamic = false;
+  // Values of graph inputs that an operator needs at compile time (a Reshape's shape, a reduction's axes given as
+  // inputs, as ONNX's test data does). The inputs stay inputs; their values must match at run time.
+  std::map<std::string, ir::Tensor> inputValues;
 };
 
 // Throws ir::Error naming the file, node or input at fault; ir::Unsupported for an operator, attribute value or

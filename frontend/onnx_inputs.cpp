@@ -9,17 +9,17 @@
 
 namespace shardc::frontend {
 
-std::vector<std::string> onnxInputNames(const std::string& path) {
+std::vector<OnnxInput> onnxInputs(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) ir::fail("{}: cannot open", path);
   onnx::ModelProto model;
   if (!model.ParseFromIstream(&in)) ir::fail("{}: not a valid ONNX model (protobuf parse failed)", path);
   std::set<std::string> initializers;
   for (const auto& t : model.graph().initializer()) initializers.insert(t.name());
-  std::vector<std::string> names;
+  std::vector<OnnxInput> inputs;
   for (const auto& i : model.graph().input())
-    if (!initializers.count(i.name())) names.push_back(i.name());
-  return names;
+    if (!initializers.count(i.name())) inputs.push_back({i.name(), i.type().has_tensor_type()});
+  return inputs;
 }
 
 }  // namespace shardc::frontend

@@ -7,6 +7,11 @@
 
 namespace shardc::frontend {
 
-std::vector<std::string> onnxInputNames(const std::string& path);
+struct OnnxInput {
+  std::string name;
+  bool isTensor;  // false for sequence, map and optional inputs
+};
+
+std::vector<OnnxInput> onnxInputs(const std::string& path);
 
 }  // namespace shardc::frontend

@@ -1,6 +1,9 @@
 #include "frontend/onnx_tensor.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include <fmt/ranges.h>
 #include <fstream>
 
 #include "frontend/onnx_tensor_file.h"
@@ -56,8 +59,21 @@ ir::Tensor tensorFromOnnx(const onnx::TensorProto& t, const std::string& what) {
     ir::unsupported("tensor '{}': external data is not supported yet", what);
   DType dtype = dtypeFromOnnx(t.data_type(), "tensor '" + what + "'");
   std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
-  for (int64_t d : dims)
+  // Check the element count against the data present before allocating: a corrupt file must not make us
+  // allocate what its dims claim.
+  uint64_t count = 1;
+  for (int64_t d : dims) {
     if (d < 0) ir::fail("tensor '{}': negative dimension {}", what, d);
+    if (d != 0 && count > (uint64_t{1} << 40) / static_cast<uint64_t>(d))
+      ir::fail("tensor '{}': shape [{}] is too large", what, fmt::join(dims, ","));
+    count *= static_cast<uint64_t>(d);
+  }
+  uint64_t present = t.has_raw_data() ? t.raw_data().size() / ir::dtypeSize(dtype)
+                                      : static_cast<uint64_t>(std::max({t.float_data_size(), t.double_data_size(),
+                                                                        t.int32_data_size(), t.int64_data_size(),
+                                                                        t.uint64_data_size()}));
+  if (present != count)
+    ir::fail("tensor '{}': {} values for shape [{}]", what, present, fmt::join(dims, ","));
   ir::Tensor out(dtype, ir::Shape(dims));
   if (t.has_raw_data()) {
     if (t.raw_data().size() != out.byteSize())

@@ -27,7 +27,7 @@ ValueId scalarParam(Graph& g, const std::string& base, ir::DType dtype, double v
 
 // Appends to `out` the ops that compute Gemm `op`, the last of them producing op's own result.
 void lowerGemm(Graph& g, const Op& op, std::vector<Op>& out) {
-  const std::string& base = g.value(op.results[0]).name;
+  const std::string base = g.value(op.results[0]).name;  // a copy: adding values moves the names
   ir::DType dtype = g.value(op.operands[0]).type.dtype;
   std::vector<Op> local;
   auto add = [&](OpKind kind, std::vector<ValueId> operands, const std::string& suffix, ir::Attributes attrs = {}) {

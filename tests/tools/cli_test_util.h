@@ -1,6 +1,8 @@
 // Running the CLI in-process and looking at what it printed.
 #pragma once
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -30,7 +32,9 @@ inline int lineCount(const std::string& s) {
 // A fresh directory under the test temp dir, removed when the object goes.
 class TempDir {
  public:
-  explicit TempDir(const std::string& name) : path_(std::filesystem::path(::testing::TempDir()) / ("shardc_" + name)) {
+  // Unique per process: ctest runs the tests of one fixture in parallel processes.
+  explicit TempDir(const std::string& name)
+      : path_(std::filesystem::path(::testing::TempDir()) / ("shardc_" + name + "_" + std::to_string(::getpid()))) {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

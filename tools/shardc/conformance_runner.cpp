@@ -99,14 +99,20 @@ CaseResult runCase(const std::string& caseDir, const std::string& displayName, c
     if (sets.empty()) ir::fail("{}: no test_data_set_* folder", caseDir);
 
     std::string modelPath = (dir / "model.onnx").string();
-    std::vector<std::string> names = frontend::onnxInputNames(modelPath);
+    std::vector<frontend::OnnxInput> modelInputs = frontend::onnxInputs(modelPath);
+    for (const auto& in : modelInputs)
+      if (!in.isTensor) ir::unsupported("input '{}' is not a tensor (sequence, map and optional values are not supported)", in.name);
     std::vector<fs::path> firstInputs = numberedFiles(sets[0], "input");
-    if (firstInputs.size() != names.size())
+    if (firstInputs.size() != modelInputs.size())
       ir::unsupported("the data set has {} inputs for {} model inputs (optional inputs left out)", firstInputs.size(),
-                      names.size());
+                      modelInputs.size());
     frontend::ImportOptions options;
-    for (size_t i = 0; i < names.size(); ++i)
-      options.inputShapes[names[i]] = frontend::readOnnxTensorFile(firstInputs[i].string()).shape();
+    for (size_t i = 0; i < modelInputs.size(); ++i) {
+      ir::Tensor t = frontend::readOnnxTensorFile(firstInputs[i].string());
+      options.inputShapes[modelInputs[i].name] = t.shape();
+      // Integer inputs may be shapes or axes that operators need at compile time; the cases give them as data.
+      if (t.dtype() == ir::DType::i64 && sets.size() == 1) options.inputValues[modelInputs[i].name] = t;
+    }
     ir::Graph g = frontend::importOnnxFile(modelPath, options);
     prepareGraph(g, {}, std::cerr);
 
