@@ -1,4 +1,6 @@
 // shardc conformance: ONNX's backend test data, case by case.
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <ostream>
@@ -11,13 +13,15 @@
 #include "ir/interpreter/interpreter.h"
 #include "tools/shardc/commands.h"
 #include "tools/shardc/conformance_runner.h"
+#include "tools/shardc/executable_runner.h"
 
 namespace shardc::tools {
 
 void addConformanceCommand(CLI::App& app, std::ostream& out, int& status) {
   struct Args {
     std::string dir;
-    std::string via = "interpreter";
+    std::string via = "executable";
+    std::string workDir;
     std::string filter;
     std::string shard;
     Tolerance tol;
@@ -29,7 +33,10 @@ void addConformanceCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("dir", args->dir, "A case folder, a folder of cases, or the data root (node/, simple/, ...)")
       ->required()
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--via", args->via, "How to run each case")->check(CLI::IsMember({"interpreter"}));
+  cmd->add_option("--via", args->via,
+                  "How to run each case: compile it and run the executable, or the reference interpreter")
+      ->check(CLI::IsMember({"executable", "interpreter"}));
+  cmd->add_option("--work-dir", args->workDir, "Where compiled cases go (default: a temporary directory, removed)");
   cmd->add_option("--filter", args->filter, "Only cases whose path matches this regular expression");
   cmd->add_option("--shard", args->shard, "K/N: only every N-th case starting at the K-th (for parallel runs)");
   cmd->add_option("--rtol", args->tol.rtol, "Relative tolerance for floating-point outputs");
@@ -44,7 +51,22 @@ void addConformanceCommand(CLI::App& app, std::ostream& out, int& status) {
     std::regex filter(args->filter.empty() ? ".*" : args->filter);
     std::vector<std::string> cases = findCases(args->dir);
     std::filesystem::path root = std::filesystem::path(args->dir).lexically_normal();
-    Executor execute = [](const ir::Graph& g, const std::vector<ir::Tensor>& in) { return ir::interpret(g, in); };
+    std::filesystem::path work = args->workDir.empty()
+                                     ? std::filesystem::temp_directory_path() / ("shardc-conformance-" + std::to_string(::getpid()))
+                                     : std::filesystem::path(args->workDir);
+    struct Cleanup {
+      std::filesystem::path p;
+      bool remove;
+      ~Cleanup() {
+        std::error_code ec;
+        if (remove) std::filesystem::remove_all(p, ec);
+      }
+    } cleanup{work, args->workDir.empty()};
+    size_t caseNumber = 0;
+    Executor execute = [&](const ir::Graph& g, const std::vector<ir::Tensor>& in) {
+      if (args->via == "interpreter") return ir::interpret(g, in);
+      return compileAndRun(g, in, (work / ("case_" + std::to_string(caseNumber))).string());
+    };
     int passed = 0, failed = 0, unsupported = 0;
     size_t index = 0;
     auto start = std::chrono::steady_clock::now();
@@ -52,6 +74,7 @@ void addConformanceCommand(CLI::App& app, std::ostream& out, int& status) {
       std::string name = std::filesystem::path(c).lexically_relative(root.parent_path()).string();
       if (!std::regex_search(c, filter)) continue;
       if (index++ % shardN != shardK) continue;
+      ++caseNumber;
       CaseResult r = runCase(c, name, execute, args->tol);
       switch (r.status) {
         case CaseStatus::Passed:
