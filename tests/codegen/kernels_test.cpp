@@ -1,0 +1,157 @@
+// Every kernel kind, compiled and run, against the reference interpreter on random shapes with odd sizes.
+#include <gtest/gtest.h>
+
+#include "kernel_test_util.h"
+
+namespace shardc {
+namespace {
+using ir::DType;
+using ir::OpKind;
+using testing::expectCompiledEqualsInterpreter;
+using testing::randomTensor;
+
+ir::Attributes attrs(std::initializer_list<std::pair<std::string, ir::Attribute>> list) {
+  ir::Attributes a;
+  for (const auto& [k, v] : list) a.set(k, v);
+  return a;
+}
+
+void unaryCase(OpKind kind, DType t, ir::Shape shape, const std::string& name) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {t, shape});
+  // Sqrt of a negative is NaN in both; keep the inputs positive so the comparison means something.
+  ir::Tensor in = randomTensor(t, shape, 1);
+  if (kind == OpKind::Sqrt)
+    for (int64_t i = 0; i < in.numElements(); ++i) in.data<float>()[i] = std::fabs(in.data<float>()[i]);
+  g.setOutputs({g.addOp1(kind, {x}, "y")});
+  expectCompiledEqualsInterpreter(std::move(g), {in}, name);
+}
+
+TEST(CodegenKernels, UnaryFloatOpsOnOddSizes) {
+  for (OpKind k : {OpKind::Neg, OpKind::Relu, OpKind::Sigmoid, OpKind::Tanh, OpKind::Exp, OpKind::Sqrt})
+    for (int64_t n : {1, 3, 17, 255}) unaryCase(k, DType::f32, {n}, std::string(ir::opKindName(k)) + std::to_string(n));
+  unaryCase(OpKind::Tanh, DType::f64, {3, 17}, "tanh_f64");
+}
+
+TEST(CodegenKernels, UnaryIntegerOps) {
+  unaryCase(OpKind::Neg, DType::i32, {17}, "neg_i32");
+  unaryCase(OpKind::Relu, DType::i64, {3, 5}, "relu_i64");
+}
+
+void binaryCase(OpKind kind, DType t, ir::Shape a, ir::Shape b, const std::string& name) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {t, a});
+  ir::ValueId y = g.addInput("y", {t, b});
+  g.setOutputs({g.addOp1(kind, {x, y}, "z")});
+  expectCompiledEqualsInterpreter(std::move(g), {randomTensor(t, a, 2), randomTensor(t, b, 3, kind == OpKind::Div)},
+                                  name);
+}
+
+TEST(CodegenKernels, BinaryOpsBroadcast) {
+  for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div}) {
+    std::string n(ir::opKindName(k));
+    binaryCase(k, DType::f32, {17, 1}, {1, 3}, n + "_outer");
+    binaryCase(k, DType::f32, {255}, {}, n + "_scalar");
+    binaryCase(k, DType::f32, {2, 3, 17}, {3, 1}, n + "_middle");
+  }
+}
+
+TEST(CodegenKernels, BinaryIntegerOps) {
+  for (DType t : {DType::i32, DType::i64, DType::u8, DType::i8})
+    for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div})
+      binaryCase(k, t, {3, 17}, {17}, std::string(ir::opKindName(k)) + "_" + std::string(ir::dtypeName(t)));
+}
+
+// Mul, Add and Relu fuse into one loop; the result equals the unfused reference.
+TEST(CodegenKernels, FusedElementwiseChain) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {DType::f32, {17, 3}});
+  ir::ValueId y = g.addInput("y", {DType::f32, {3}});
+  ir::ValueId z = g.addInput("z", {DType::f32, {17, 3}});
+  ir::ValueId m = g.addOp1(OpKind::Mul, {x, y}, "m");
+  ir::ValueId s = g.addOp1(OpKind::Add, {m, z}, "s");
+  ir::ValueId e = g.addOp1(OpKind::Exp, {s}, "e");
+  g.setOutputs({g.addOp1(OpKind::Relu, {e}, "r")});
+  expectCompiledEqualsInterpreter(std::move(g),
+                                  {randomTensor(DType::f32, {17, 3}, 4), randomTensor(DType::f32, {3}, 5),
+                                   randomTensor(DType::f32, {17, 3}, 6)},
+                                  "fused");
+}
+
+void matmulCase(ir::Shape a, ir::Shape b, const std::string& name, DType t = DType::f32) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("a", {t, a});
+  ir::ValueId w = g.addParam("w", randomTensor(t, b, 8));
+  g.setOutputs({g.addOp1(OpKind::MatMul, {x, w}, "c")});
+  expectCompiledEqualsInterpreter(std::move(g), {randomTensor(t, a, 7)}, name, 1e-5, 1e-5);
+}
+
+TEST(CodegenKernels, MatMulShapes) {
+  matmulCase({1, 1}, {1, 1}, "mm_1");
+  matmulCase({3, 17}, {17, 5}, "mm_3x17x5");
+  matmulCase({17, 255}, {255, 3}, "mm_17x255x3");
+  matmulCase({255, 3}, {3, 17}, "mm_255x3x17");
+  matmulCase({2, 3, 4}, {4, 5}, "mm_batched");
+  matmulCase({3, 4}, {2, 4, 5}, "mm_broadcast_a");
+  matmulCase({17}, {17, 3}, "mm_vector_left");
+  matmulCase({3, 17}, {17}, "mm_vector_right");
+  matmulCase({3, 4}, {4, 5}, "mm_i32", DType::i32);
+}
+
+void reduceCase(OpKind kind, DType t, ir::Shape s, std::vector<int64_t> axes, int64_t keep, const std::string& name) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {t, s});
+  g.setOutputs({g.addOp1(kind, {x}, "r", attrs({{"axes", axes}, {"keepdims", keep}}))});
+  expectCompiledEqualsInterpreter(std::move(g), {randomTensor(t, s, 9)}, name);
+}
+
+TEST(CodegenKernels, Reductions) {
+  for (OpKind k : {OpKind::ReduceSum, OpKind::ReduceMean}) {
+    std::string n(ir::opKindName(k));
+    reduceCase(k, DType::f32, {3, 17, 5}, {1}, 1, n + "_mid_keep");
+    reduceCase(k, DType::f32, {3, 17, 5}, {0, 2}, 0, n + "_outer_drop");
+    reduceCase(k, DType::f32, {255}, {}, 0, n + "_all");
+    reduceCase(k, DType::i64, {3, 17}, {1}, 1, n + "_i64");
+  }
+}
+
+TEST(CodegenKernels, SoftmaxEveryAxis) {
+  for (int64_t axis : {0, 1, 2}) {
+    ir::Graph g;
+    ir::ValueId x = g.addInput("x", {DType::f32, {3, 17, 5}});
+    g.setOutputs({g.addOp1(OpKind::Softmax, {x}, "s", attrs({{"axis", axis}}))});
+    expectCompiledEqualsInterpreter(std::move(g), {randomTensor(DType::f32, {3, 17, 5}, 10)},
+                                    "softmax" + std::to_string(axis));
+  }
+}
+
+TEST(CodegenKernels, TransposeConcatReshape) {
+  {
+    ir::Graph g;
+    ir::ValueId x = g.addInput("x", {DType::f32, {3, 17, 5}});
+    g.setOutputs({g.addOp1(OpKind::Transpose, {x}, "t", attrs({{"perm", std::vector<int64_t>{2, 0, 1}}}))});
+    expectCompiledEqualsInterpreter(std::move(g), {randomTensor(DType::f32, {3, 17, 5}, 11)}, "transpose");
+  }
+  {
+    ir::Graph g;
+    ir::ValueId x = g.addInput("x", {DType::i64, {3, 2}});
+    ir::ValueId y = g.addInput("y", {DType::i64, {3, 17}});
+    g.setOutputs({g.addOp1(OpKind::Concat, {x, y, x}, "c", attrs({{"axis", int64_t{1}}}))});
+    expectCompiledEqualsInterpreter(std::move(g), {randomTensor(DType::i64, {3, 2}, 12), randomTensor(DType::i64, {3, 17}, 13)},
+                                    "concat");
+  }
+  {
+    // A reshape in the middle aliases its operand; one at the end is copied into the output.
+    ir::Graph g;
+    ir::ValueId x = g.addInput("x", {DType::f32, {3, 17}});
+    ir::ValueId e = g.addOp1(OpKind::Exp, {x}, "e");
+    ir::ValueId r = g.addOp1(OpKind::Reshape, {e}, "r", attrs({{"shape", std::vector<int64_t>{17, 3}}}));
+    ir::ValueId n = g.addOp1(OpKind::Neg, {r}, "n");
+    ir::ValueId o = g.addOp1(OpKind::Reshape, {n}, "o", attrs({{"shape", std::vector<int64_t>{51}}}));
+    g.setOutputs({o, x});
+    expectCompiledEqualsInterpreter(std::move(g), {randomTensor(DType::f32, {3, 17}, 14)}, "reshape");
+  }
+}
+
+}  // namespace
+}  // namespace shardc
