@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 if [ ! -f build/build.ninja ]; then
   cmake -S . -B build -G Ninja
 fi
-cmake --build build "$@"
+if [ $# -gt 0 ]; then cmake --build build --target "$@"; else cmake --build build; fi

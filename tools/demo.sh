@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds shardc, writes the seed documents' MLP as ONNX (fixed-seed weights),
-# and runs it on a random input through the reference interpreter, printing its 10 outputs.
+# compiles it to a native executable, runs it, and prints its 10 outputs beside the reference interpreter's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 tools/build.sh shardc shardc-make-demo-model
 demo=build/demo
 rm -rf "$demo" && mkdir -p "$demo"
+shardc=build/tools/shardc
 build/tools/shardc-make-demo-model -o "$demo/mlp.onnx" --input "$demo/x.npy" --batch 1
+
 echo "== the model, as shardc's IR"
-build/tools/shardc inspect "$demo/mlp.onnx" --shape x=1x28x28
-echo "== shardc eval (reference interpreter)"
-build/tools/shardc eval "$demo/mlp.onnx" --shape x=1x28x28 --input x="$demo/x.npy" --output-dir "$demo/out"
-build/tools/shardc inspect "$demo/out/logits.npy"
+"$shardc" inspect "$demo/mlp.onnx" --shape x=1x28x28
+echo
+echo "== shardc compile"
+"$shardc" compile "$demo/mlp.onnx" --shape x=1x28x28 -o "$demo/out"
+echo
+echo "== the executable (bin/rank_0), 100 runs after 10 warm-up runs"
+"$demo/out/bin/rank_0" --input "x=$demo/x.npy" --output-dir "$demo/run" --warmup 10 --repeat 100
+echo
+echo "== the reference interpreter (shardc eval)"
+"$shardc" eval "$demo/mlp.onnx" --shape x=1x28x28 --input "x=$demo/x.npy" --output-dir "$demo/eval"
+echo
+echo "== the 10 outputs: executable against interpreter"
+"$shardc" compare "$demo/run/logits.npy" "$demo/eval/logits.npy"

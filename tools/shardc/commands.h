@@ -16,6 +16,7 @@ namespace shardc::tools {
 // 0 success, 1 bad input (one line on err), 2 bad usage.
 int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+void addCompareCommand(CLI::App& app, std::ostream& out, int& status);
 void addCompileCommand(CLI::App& app, std::ostream& out, int& status);
 void addEvalCommand(CLI::App& app, std::ostream& out, int& status);
 void addInspectCommand(CLI::App& app, std::ostream& out, int& status);

@@ -13,6 +13,7 @@ int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostr
   app.set_version_flag("--version", "shardc 0.1");
   int status = 0;
   addCompileCommand(app, out, status);
+  addCompareCommand(app, out, status);
   addEvalCommand(app, out, status);
   addInspectCommand(app, out, status);
   addConformanceCommand(app, out, status);
