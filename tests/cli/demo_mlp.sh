@@ -25,4 +25,16 @@ set -e
 [ "$bad" -eq 1 ] || { echo "bad input exited $bad, expected 1"; exit 1; }
 [ "$(wc -l < "$work/err")" -eq 1 ] || { echo "expected one error line:"; cat "$work/err"; exit 1; }
 grep -q "cut.onnx" "$work/err" || { echo "error does not name the file:"; cat "$work/err"; exit 1; }
+# The compiled executable: same outputs as the interpreter, one clear line for a wrong input.
+"$shardc" compile "$work/mlp.onnx" --shape x=3x28x28 -o "$work/compiled" -q
+"$work/compiled/bin/rank_0" --input "x=$work/x.npy" --output-dir "$work/run"
+"$shardc" compare "$work/run/logits.npy" "$work/out/logits.npy" > /dev/null
+"$make_model" -o "$work/other.onnx" --input "$work/x1.npy" --batch 1
+set +e
+"$work/compiled/bin/rank_0" --input "x=$work/x1.npy" --output-dir "$work/run1" 2> "$work/err1"; wrong=$?
+set -e
+[ "$wrong" -eq 1 ] || { echo "wrong input shape exited $wrong, expected 1"; exit 1; }
+grep -qx "rank_0: input 'x': expected f32\[3,28,28\], got f32\[1,28,28\]" "$work/err1" \
+  || { echo "unexpected error:"; cat "$work/err1"; exit 1; }
+[ ! -e "$work/run1" ] || { echo "a failed run left an output directory"; exit 1; }
 echo "demo_mlp: ok"

@@ -1,0 +1,61 @@
+#include "frontend/mindspore_layout.h"
+
+#include <fmt/ranges.h>
+
+#include "ir/error.h"
+
+namespace shardc::frontend {
+
+ir::TensorLayout layoutFromMindSpore(const MindSporeLayout& ms, const ir::Shape& shape, const std::string& what) {
+  ir::TensorLayout l;
+  l.mesh = ir::DeviceMesh(ms.devMatrix);
+  l.shape = shape;
+  if (l.shape.rank() == 0 && !ms.tensorMap.empty()) l.shape.dims.assign(ms.tensorMap.size(), ir::kDynamicDim);
+  if (ms.tensorMap.size() != l.shape.rank())
+    ir::fail("{}: tensor map has {} entries for a tensor of rank {}", what, ms.tensorMap.size(), l.shape.rank());
+  int64_t n = static_cast<int64_t>(ms.devMatrix.size());
+  for (int64_t d : ms.devMatrix)
+    if (d <= 0) ir::fail("{}: device matrix [{}] has a dimension that is not positive", what, fmt::join(ms.devMatrix, ","));
+  for (const auto& entry : ms.tensorMap) {
+    std::vector<int> axes;
+    for (int64_t j : entry) {
+      if (j == -1) continue;
+      if (j < -1 || j >= n)
+        ir::fail("{}: tensor map value {} does not name a dimension of device matrix [{}]", what, j,
+                 fmt::join(ms.devMatrix, ","));
+      axes.push_back(static_cast<int>(n - 1 - j));
+    }
+    l.dimAxes.push_back(axes);
+  }
+  l.validate(what);
+  return l;
+}
+
+MindSporeLayout layoutToMindSpore(const ir::TensorLayout& l) {
+  // Standardise: drop mesh axes of size 1, renumbering the rest.
+  std::vector<int> newIndex(l.mesh.rank(), -1);
+  MindSporeLayout ms;
+  for (size_t a = 0; a < l.mesh.rank(); ++a)
+    if (l.mesh.shape[a] != 1) {
+      newIndex[a] = static_cast<int>(ms.devMatrix.size());
+      ms.devMatrix.push_back(l.mesh.shape[a]);
+    }
+  if (ms.devMatrix.empty()) ms.devMatrix = {1};
+  int64_t n = static_cast<int64_t>(ms.devMatrix.size());
+  for (const auto& axes : l.dimAxes) {
+    std::vector<int64_t> entry;
+    for (int a : axes)
+      if (newIndex[size_t(a)] >= 0) entry.push_back(n - 1 - newIndex[size_t(a)]);
+    if (entry.empty()) entry.push_back(-1);
+    ms.tensorMap.push_back(entry);
+  }
+  return ms;
+}
+
+bool isNested(const MindSporeLayout& ms) {
+  for (const auto& e : ms.tensorMap)
+    if (e.size() > 1) return true;
+  return false;
+}
+
+}  // namespace shardc::frontend

@@ -1,0 +1,29 @@
+// MindSpore's layout notation and shardc's TensorLayout. MindSpore counts device-matrix dims from the right and
+// writes -1 for "not split"; shardc numbers mesh axes from the left. Conversion happens here and nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/tensor_layout.h"
+
+namespace shardc::frontend {
+
+struct MindSporeLayout {
+  std::vector<int64_t> devMatrix;
+  // Per tensor dim, the device dims (counted from the right) that split it, outermost first; {-1} or {} = none.
+  // A flat MindSpore tensor map is one entry per dim.
+  std::vector<std::vector<int64_t>> tensorMap;
+};
+
+// Throws ir::Error naming `what` when the map refers to a device dim the matrix lacks, or a split does not divide.
+ir::TensorLayout layoutFromMindSpore(const MindSporeLayout& ms, const ir::Shape& shape, const std::string& what);
+
+// MindSpore's standardised form: device dims of size 1 dropped (an empty matrix becomes [1]), -1 for unsplit dims.
+MindSporeLayout layoutToMindSpore(const ir::TensorLayout& layout);
+
+// True when some dim is split by more than one device dim (MindSpore's Layout API, written as nested maps).
+bool isNested(const MindSporeLayout& ms);
+
+}  // namespace shardc::frontend
