@@ -9,11 +9,13 @@
 
 #include "frontend/npy.h"
 #include "frontend/onnx_tensor_file.h"
+#include "frontend/strategy_file.h"
 #include "ir/error.h"
 #include "ir/parser.h"
 #include "ir/printer.h"
 #include "tools/shardc/commands.h"
 #include "tools/shardc/model_loading.h"
+#include "tools/shardc/strategy_printer.h"
 
 namespace shardc::tools {
 namespace {
@@ -36,6 +38,15 @@ void printTensorSummary(std::ostream& out, const std::string& what, const ir::Te
   out << (n > 16 ? " ...\n" : "\n");
 }
 
+// A MindSpore strategy in protobuf starts with its current_stage varint (field 1, wire type 0): byte 0x08. Models
+// and checkpoints start with a length-delimited field.
+bool looksLikeStrategy(const std::string& path, const std::string& ext) {
+  if (ext == ".json") return true;
+  if (ext == ".onnx" || ext == ".pb") return false;
+  std::ifstream in(path, std::ios::binary);
+  return in.get() == 0x08;
+}
+
 std::string readAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) ir::fail("{}: cannot open", path);
@@ -50,19 +61,35 @@ void addInspectCommand(CLI::App& app, std::ostream& out, int& status) {
   struct Args {
     ModelOptions model;
     bool allData = false;
+    std::string format, output;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "inspect", "Show a file readably: a model (.onnx) or text IR as text IR, a tensor (.npy, ONNX .pb)");
+      "inspect", "Show a file readably: a model (.onnx) or text IR as text IR, a tensor (.npy, ONNX .pb), a strategy (MindSpore protobuf or JSON, shardc JSON); -o --format converts a strategy");
   cmd->add_option("file", args->model.path, "The file")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--all-data", args->allData, "Print every parameter's bytes instead of eliding large ones");
+  cmd->add_option("--format", args->format, "With -o: write a strategy file in this format")
+      ->check(CLI::IsMember({"shardc", "mindspore-json", "mindspore-pb"}));
+  cmd->add_option("-o,--output", args->output, "Write the strategy, converted to --format, to this file");
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     const std::string& path = args->model.path;
     std::string ext = std::filesystem::path(path).extension().string();
     ir::PrintOptions po;
     if (args->allData) po.elideAbove = -1;
-    if (ext == ".npy") {
+    if (!args->output.empty() && args->format.empty()) ir::fail("-o needs --format (shardc, mindspore-json, mindspore-pb)");
+    if (looksLikeStrategy(path, ext)) {
+      ir::StrategyMap s = frontend::readStrategyFile(path);
+      if (!args->output.empty()) {
+        frontend::writeStrategyFile(s, args->output, frontend::parseStrategyFormat(args->format));
+        out << "wrote " << args->output << " (" << args->format << ")\n";
+      } else {
+        out << "format: " << frontend::strategyFormatName(frontend::detectStrategyFormat(path)) << "\n"
+            << describeStrategy(s);
+      }
+    } else if (!args->output.empty()) {
+      ir::fail("{}: -o converts strategy files only", path);
+    } else if (ext == ".npy") {
       printTensorSummary(out, path, frontend::readNpy(path));
     } else if (ext == ".pb") {
       printTensorSummary(out, path, frontend::readOnnxTensorFile(path));
