@@ -52,6 +52,16 @@ MindSporeLayout layoutToMindSpore(const ir::TensorLayout& l) {
   return ms;
 }
 
+ir::TensorLayout withRepeatedCalculation(const ir::TensorLayout& layout, int64_t devices) {
+  int64_t used = layout.mesh.numRanks();
+  if (used <= 0 || devices % used != 0)
+    ir::fail("a strategy over {} devices does not divide the {} devices of the stage", used, devices);
+  if (used == devices) return layout;
+  ir::TensorLayout l = layout;
+  l.mesh.shape.push_back(devices / used);
+  return l;
+}
+
 bool isNested(const MindSporeLayout& ms) {
   for (const auto& e : ms.tensorMap)
     if (e.size() > 1) return true;

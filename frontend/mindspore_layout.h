@@ -23,6 +23,12 @@ ir::TensorLayout layoutFromMindSpore(const MindSporeLayout& ms, const ir::Shape&
 // MindSpore's standardised form: device dims of size 1 dropped (an empty matrix becomes [1]), -1 for unsplit dims.
 MindSporeLayout layoutToMindSpore(const ir::TensorLayout& layout);
 
+// MindSpore's repeated calculation: a strategy that uses fewer devices than the stage has gets the repeat factor
+// as a new rightmost (fastest-varying) device dim, so consecutive ranks hold the same slice. MindSpore adds 1 to
+// every tensor map value; counted from the left, the existing mesh axes keep their numbers. Throws ir::Error when
+// the layout's devices do not divide `devices`.
+ir::TensorLayout withRepeatedCalculation(const ir::TensorLayout& layout, int64_t devices);
+
 // True when some dim is split by more than one device dim (MindSpore's Layout API, written as nested maps).
 bool isNested(const MindSporeLayout& ms);
 

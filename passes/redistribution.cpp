@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <optional>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
@@ -47,18 +48,21 @@ std::string redistKindName(RedistKind k) {
     case RedistKind::AllToAll: return "all-to-all";
     case RedistKind::AllReduce: return "all-reduce";
     case RedistKind::ReduceScatter: return "reduce-scatter";
+    case RedistKind::Reshape: return "reshape";
   }
   return "?";
 }
 
 std::string RedistStep::str() const {
+  if (kind == RedistKind::Reshape) return fmt::format("reshape to {}", after.localShape().str());
   std::string where;
   switch (kind) {
     case RedistKind::Split:
     case RedistKind::AllGather:
     case RedistKind::ReduceScatter: where = fmt::format(": dim {}", dim); break;
     case RedistKind::AllToAll: where = fmt::format(": dim {} -> dim {}", dim, toDim); break;
-    case RedistKind::AllReduce: break;
+    case RedistKind::AllReduce:
+    case RedistKind::Reshape: break;
   }
   return fmt::format("{} axis {}{}, {} B/rank", redistKindName(kind), axis, where, bytesPerRank);
 }
@@ -73,7 +77,8 @@ std::string RedistPlan::str() const {
 double CommCostModel::bytesPerRank(RedistKind k, int64_t n, double b) const {
   double f = static_cast<double>(n - 1) / static_cast<double>(n);
   switch (k) {
-    case RedistKind::Split: return 0;
+    case RedistKind::Split:
+    case RedistKind::Reshape: return 0;
     case RedistKind::AllGather: return b * static_cast<double>(n - 1);
     case RedistKind::AllToAll: return b * f;
     case RedistKind::AllReduce: return 2 * b * f;
@@ -84,6 +89,7 @@ double CommCostModel::bytesPerRank(RedistKind k, int64_t n, double b) const {
 
 double CommCostModel::cost(RedistKind k, int64_t n, double b) const {
   if (k == RedistKind::Split) return b / static_cast<double>(n) / memoryBandwidth + 1e-9;
+  if (k == RedistKind::Reshape) return 0;
   double steps = static_cast<double>(n - 1) * (k == RedistKind::AllReduce ? 2 : 1);
   return alpha * steps + bytesPerRank(k, n, b) / bandwidth;
 }
@@ -206,7 +212,12 @@ void RedistributionPlanner::buildEdges() {
 }
 
 RedistPlan RedistributionPlanner::plan(const ir::TensorLayout& from, const ir::TensorLayout& to) {
-  if (!to.partialAxes.empty()) ir::fail("redistribution: the target layout {} holds partial sums", to.str());
+  std::optional<RedistPlan> p = tryPlan(from, to);
+  if (!p) ir::fail("redistribution: no way from {} to {} (no step creates partial sums)", from.str(), to.str());
+  return *p;
+}
+
+std::optional<RedistPlan> RedistributionPlanner::tryPlan(const ir::TensorLayout& from, const ir::TensorLayout& to) {
   size_t src = stateOf(from), dst = stateOf(to);
   auto it = trees_.find(src);
   if (it == trees_.end()) {
@@ -221,8 +232,7 @@ RedistPlan RedistributionPlanner::plan(const ir::TensorLayout& from, const ir::T
     it = trees_.emplace(src, std::make_pair(std::move(pred), std::move(dist))).first;
   }
   const auto& [pred, dist] = it->second;
-  if (dist[dst] == std::numeric_limits<double>::max())
-    ir::fail("redistribution: no way from {} to {}", from.str(), to.str());
+  if (dist[dst] == std::numeric_limits<double>::max()) return std::nullopt;
   RedistPlan plan;
   plan.cost = dist[dst];
   for (size_t v = dst; v != src; v = pred[v]) {
@@ -233,6 +243,39 @@ RedistPlan RedistributionPlanner::plan(const ir::TensorLayout& from, const ir::T
   }
   std::reverse(plan.steps.begin(), plan.steps.end());
   return plan;
+}
+
+RedistPlan planReshapeRedistribution(const ir::TensorLayout& from, const ir::TensorLayout& to, int64_t elementBytes,
+                                     CommCostModel model) {
+  if (from.shape.numElements() != to.shape.numElements())
+    ir::fail("redistribution: cannot reshape {} to {}", from.shape.str(), to.shape.str());
+  if (from.shape == to.shape) return planRedistribution(from, to, elementBytes, model);
+  RedistributionPlanner before(from.shape, from.mesh, elementBytes, model), after(to.shape, to.mesh, elementBytes, model);
+  RedistPlan best;
+  best.cost = std::numeric_limits<double>::infinity();
+  for (const auto& mid : enumerateLayouts(from.shape, from.mesh, /*withPartial=*/true)) {
+    bool onlyDim0 = true;
+    for (size_t d = 1; d < mid.dimAxes.size(); ++d) onlyDim0 = onlyDim0 && mid.dimAxes[d].empty();
+    if (!onlyDim0 || (!mid.dimAxes.empty() && to.shape.rank() == 0)) continue;
+    // Row blocks of the flattened tensor stay row blocks when the new dim 0 divides by the same factor.
+    ir::TensorLayout reshaped = ir::TensorLayout::replicated(to.shape, to.mesh);
+    reshaped.partialAxes = mid.partialAxes;
+    if (!mid.dimAxes.empty() && to.shape.rank() > 0) reshaped.dimAxes[0] = mid.dimAxes[0];
+    if (to.shape.rank() > 0 && to.shape.dims[0] % reshaped.splitFactor(0) != 0) continue;
+    std::optional<RedistPlan> p1 = before.tryPlan(from, mid);
+    std::optional<RedistPlan> p2 = after.tryPlan(reshaped, to);
+    if (!p1 || !p2) continue;
+    double cost = p1->cost + p2->cost;
+    if (cost < best.cost) {
+      best.steps = p1->steps;
+      best.steps.push_back({RedistKind::Reshape, -1, -1, -1, 0, 0, reshaped});
+      best.steps.insert(best.steps.end(), p2->steps.begin(), p2->steps.end());
+      best.cost = cost;
+    }
+  }
+  if (best.cost == std::numeric_limits<double>::infinity())
+    ir::fail("redistribution: no way from {} to {}", from.str(), to.str());
+  return best;
 }
 
 RedistPlan planRedistribution(const ir::TensorLayout& from, const ir::TensorLayout& to, int64_t elementBytes,

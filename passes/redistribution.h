@@ -6,10 +6,13 @@
 //   all-to-all      the innermost axis of one dim moves to split another
 //   all-reduce      an axis holding partial sums becomes replicated
 //   reduce-scatter  an axis holding partial sums starts splitting a dim
+//   reshape         (between shapes) a local reshape of a tensor split on dim 0 only, whose contiguous
+//                   row blocks are the same bytes before and after
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +20,7 @@
 
 namespace shardc::passes {
 
-enum class RedistKind { Split, AllGather, AllToAll, AllReduce, ReduceScatter };
+enum class RedistKind { Split, AllGather, AllToAll, AllReduce, ReduceScatter, Reshape };
 std::string redistKindName(RedistKind k);
 
 struct RedistStep {
@@ -57,8 +60,10 @@ class RedistributionPlanner {
  public:
   RedistributionPlanner(const ir::Shape& shape, const ir::DeviceMesh& mesh, int64_t elementBytes,
                         CommCostModel model = {});
-  // Throws ir::Error when `to` is partial or the layouts are not over this shape and mesh.
+  // Throws ir::Error when the layouts are not over this shape and mesh, or `to` cannot be reached (no step
+  // creates partial sums).
   RedistPlan plan(const ir::TensorLayout& from, const ir::TensorLayout& to);
+  std::optional<RedistPlan> tryPlan(const ir::TensorLayout& from, const ir::TensorLayout& to);
   size_t numStates() const { return states_.size(); }
 
  private:
@@ -79,6 +84,11 @@ class RedistributionPlanner {
   // Shortest-path trees already computed, by source state.
   std::map<size_t, std::pair<std::vector<size_t>, std::vector<double>>> trees_;
 };
+
+// From a layout over one shape to a layout over another of the same element count (a Reshape between them):
+// the cheapest plan to some layout where the reshape is local, the reshape, and the cheapest plan from there.
+RedistPlan planReshapeRedistribution(const ir::TensorLayout& from, const ir::TensorLayout& to, int64_t elementBytes,
+                                     CommCostModel model = {});
 
 // Convenience: one plan.
 RedistPlan planRedistribution(const ir::TensorLayout& from, const ir::TensorLayout& to, int64_t elementBytes,

@@ -90,6 +90,10 @@ std::vector<LocalBlock> simulate(const RedistPlan& plan, const ir::TensorLayout&
   const ir::DeviceMesh& mesh = from.mesh;
   int64_t n = mesh.numRanks();
   for (const RedistStep& st : plan.steps) {
+    if (st.kind == RedistKind::Reshape) {
+      for (auto& b : blocks) b.shape = st.after.localShape();
+      continue;
+    }
     int64_t m = mesh.shape[size_t(st.axis)];
     std::vector<LocalBlock> next(static_cast<size_t>(n));
     for (int64_t r = 0; r < n; ++r) {
@@ -111,6 +115,7 @@ std::vector<LocalBlock> simulate(const RedistPlan& plan, const ir::TensorLayout&
           break;
         case RedistKind::AllReduce: next[size_t(r)] = summed(); break;
         case RedistKind::ReduceScatter: next[size_t(r)] = slice(summed(), size_t(st.dim), c, m); break;
+        case RedistKind::Reshape: break;
       }
     }
     blocks = std::move(next);

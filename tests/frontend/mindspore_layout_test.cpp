@@ -64,3 +64,24 @@ TEST(MindSporeLayout, RejectsMapsThatDoNotFitTheMatrix) {
 
 }  // namespace
 }  // namespace shardc::frontend
+
+namespace shardc::frontend {
+namespace {
+
+// reference/mindspore.md §4.3: on 8 devices, MatMul ((2,1),(1,2)) has dev matrix [2,1,2] and needs a repeat of 2:
+// D = [2,1,2,2], A's map [2,1] becomes [3,2], B's [1,0] becomes [2,1].
+TEST(MindSporeLayout, RepeatedCalculationAppendsTheRightmostDeviceDim) {
+  ir::TensorLayout a = layoutFromMindSpore({{2, 1, 2}, {{2}, {1}}}, ir::Shape({8, 4}), "A");
+  ir::TensorLayout b = layoutFromMindSpore({{2, 1, 2}, {{1}, {0}}}, ir::Shape({4, 6}), "B");
+  EXPECT_EQ(withRepeatedCalculation(a, 8), layoutFromMindSpore({{2, 1, 2, 2}, {{3}, {2}}}, ir::Shape({8, 4}), "A"));
+  EXPECT_EQ(withRepeatedCalculation(b, 8), layoutFromMindSpore({{2, 1, 2, 2}, {{2}, {1}}}, ir::Shape({4, 6}), "B"));
+  // Consecutive ranks hold the same slice.
+  ir::TensorLayout r = withRepeatedCalculation(b, 8);
+  for (int64_t rank = 0; rank < 8; rank += 2) EXPECT_EQ(r.box(rank), r.box(rank + 1));
+  EXPECT_EQ(r.box(0).str(), "[0:4, 0:3]");
+  EXPECT_EQ(r.box(2).str(), "[0:4, 3:6]");
+  EXPECT_THROW(withRepeatedCalculation(b, 6), ir::Error);
+}
+
+}  // namespace
+}  // namespace shardc::frontend

@@ -58,9 +58,16 @@ TEST(Redistribution, ReplicatedToSplitMovesNoBytes) {
   EXPECT_TRUE(planRedistribution(from, from, 4).steps.empty());
 }
 
-TEST(Redistribution, RejectsPartialTargets) {
-  auto a = layout({4}, ir::DeviceMesh({2}), {{}}, {0});
-  EXPECT_THROW(planRedistribution(a, a, 4), ir::Error);
+TEST(Redistribution, NoStepCreatesPartialSums) {
+  auto partial = layout({4}, ir::DeviceMesh({2}), {{}}, {0});
+  auto whole = layout({4}, ir::DeviceMesh({2}), {{}});
+  EXPECT_TRUE(planRedistribution(partial, partial, 4).steps.empty());
+  try {
+    planRedistribution(whole, partial, 4);
+    FAIL() << "no error";
+  } catch (const ir::Error& e) {
+    EXPECT_STREQ(e.what(), "redistribution: no way from [4] over [2]: (*) to [4] over [2]: (*) partial(0) (no step creates partial sums)");
+  }
 }
 
 // Every pair of layouts of small tensors on small meshes (partial sources included), planned, simulated on the
@@ -97,6 +104,41 @@ TEST(Redistribution, EveryPlanIsExactOnEveryPairOfLayouts) {
   RecordProperty("pairs", static_cast<int>(pairs));
   std::printf("%zu layout pairs planned and simulated in %.1f s\n", pairs, seconds);
   EXPECT_GT(pairs, 10000u);
+}
+
+}  // namespace
+}  // namespace shardc::passes
+
+namespace shardc::passes {
+namespace {
+
+// [8,6] split on rows over 2 ranks reshaped to [4,12]: each rank's 24 contiguous elements stay where they are.
+TEST(Redistribution, RowSplitReshapeIsLocal) {
+  auto from = layout({8, 6}, ir::DeviceMesh({2}), {{0}, {}});
+  auto to = layout({4, 12}, ir::DeviceMesh({2}), {{0}, {}});
+  RedistPlan p = planReshapeRedistribution(from, to, 4);
+  ASSERT_EQ(p.steps.size(), 1u) << p.str();
+  EXPECT_EQ(p.steps[0].str(), "reshape to [2,12]");
+}
+
+// Between every pair of layouts of [4,8] and [8,4] (and [2,16] and [32]), reshape plans are exact.
+TEST(Redistribution, ReshapePlansAreExact) {
+  for (const auto& m : std::vector<std::vector<int64_t>>{{2}, {4}, {2, 2}}) {
+    ir::DeviceMesh mesh(m);
+    for (auto [s1, s2] : std::vector<std::pair<ir::Shape, ir::Shape>>{{ir::Shape({4, 8}), ir::Shape({8, 4})},
+                                                                      {ir::Shape({2, 16}), ir::Shape({32})}}) {
+      std::vector<double> global(32);
+      std::iota(global.begin(), global.end(), 1.0);
+      for (const auto& from : enumerateLayouts(s1, mesh, true))
+        for (const auto& to : enumerateLayouts(s2, mesh, false)) {
+          RedistPlan plan = planReshapeRedistribution(from, to, 4);
+          std::vector<LocalBlock> after = simulate(plan, from, distribute(global, from, 3));
+          for (int64_t r = 0; r < mesh.numRanks(); ++r)
+            ASSERT_EQ(after[size_t(r)].values, extractBox(global, s2, to.box(r)))
+                << from.str() << " -> " << to.str() << ": " << plan.str();
+        }
+    }
+  }
 }
 
 }  // namespace
