@@ -125,6 +125,15 @@ T getOr(const json& j, const std::string& key, T dflt, const std::string& where)
   return j.contains(key) ? get<T>(j, key, where) : dflt;
 }
 
+// MindSpore's extra layout fields, the same keys in both JSON forms.
+void readLayoutExtras(const json& item, const std::string& where, ir::ParamLayout& p) {
+  p.field = getOr<int64_t>(item, "field", 0, where);
+  p.optShardStep = getOr<int64_t>(item, "opt_weight_shard_step", 0, where);
+  p.optShardSize = getOr<int64_t>(item, "opt_weight_shard_size", 0, where);
+  p.paramSplitShape = getOr<std::vector<int64_t>>(item, "param_split_shape", {}, where);
+  p.indicesOffset = getOr<std::vector<int64_t>>(item, "indices_offset", {}, where);
+}
+
 // ---- MindSpore JSON ---------------------------------------------------------------------------------------
 
 ir::StrategyMap fromMindSporeJson(const json& j, const std::string& what) {
@@ -152,11 +161,7 @@ ir::StrategyMap fromMindSporeJson(const json& j, const std::string& what) {
         ir::fail("{}: tensor_shape has {} dims, tensor_map {}", where, shape.size(), ms.tensorMap.size());
       ir::ParamLayout p;
       p.layout = layoutFromMindSpore(ms, ir::Shape(shape), where);
-      p.field = getOr<int64_t>(item, "field", 0, where);
-      p.optShardStep = getOr<int64_t>(item, "opt_weight_shard_step", 0, where);
-      p.optShardSize = getOr<int64_t>(item, "opt_weight_shard_size", 0, where);
-      p.paramSplitShape = getOr<std::vector<int64_t>>(item, "param_split_shape", {}, where);
-      p.indicesOffset = getOr<std::vector<int64_t>>(item, "indices_offset", {}, where);
+      readLayoutExtras(item, where, p);
       s.params[name] = p;
     }
   }
@@ -219,11 +224,7 @@ ir::StrategyMap fromShardcJson(const json& j, const std::string& what) {
       p.layout.dimAxes = dims;
       p.layout.partialAxes = getOr<std::vector<int>>(item, "partial", {}, where);
       p.layout.validate(where);
-      p.field = getOr<int64_t>(item, "field", 0, where);
-      p.optShardStep = getOr<int64_t>(item, "opt_weight_shard_step", 0, where);
-      p.optShardSize = getOr<int64_t>(item, "opt_weight_shard_size", 0, where);
-      p.paramSplitShape = getOr<std::vector<int64_t>>(item, "param_split_shape", {}, where);
-      p.indicesOffset = getOr<std::vector<int64_t>>(item, "indices_offset", {}, where);
+      readLayoutExtras(item, where, p);
       s.params[name] = p;
     }
   return s;

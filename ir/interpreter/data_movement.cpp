@@ -14,18 +14,9 @@ void transpose(const Op& op, const std::vector<const Tensor*>& in, Tensor& resul
   for (size_t d = 0; d < perm.size(); ++d) strides[d] = inStrides[size_t(perm[d])];
   const Shape& out = result.shape();
   size_t es = dtypeSize(result.dtype());
-  std::vector<int64_t> pos(out.rank(), 0);
-  int64_t src = 0;
-  for (int64_t i = 0; i < out.numElements(); ++i) {
-    std::memcpy(result.bytes() + i * es, in[0]->bytes() + src * es, es);
-    for (size_t d = out.rank(); d-- > 0;) {
-      ++pos[d];
-      src += strides[d];
-      if (pos[d] < out.dims[d]) break;
-      src -= strides[d] * pos[d];
-      pos[d] = 0;
-    }
-  }
+  std::vector<int64_t> src = stridedOffsets(out, strides);
+  for (int64_t i = 0; i < out.numElements(); ++i)
+    std::memcpy(result.bytes() + i * int64_t(es), in[0]->bytes() + src[size_t(i)] * int64_t(es), es);
 }
 
 void concat(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {

@@ -61,26 +61,29 @@ T applyBinary(OpKind k, T x, T y) {
 
 }  // namespace
 
+std::vector<int64_t> stridedOffsets(const Shape& shape, const std::vector<int64_t>& strides) {
+  std::vector<int64_t> offsets(static_cast<size_t>(shape.numElements()));
+  std::vector<int64_t> pos(shape.rank(), 0);
+  int64_t cur = 0;
+  for (auto& o : offsets) {
+    o = cur;
+    for (size_t d = shape.rank(); d-- > 0;) {
+      ++pos[d];
+      cur += strides[d];
+      if (pos[d] < shape.dims[d]) break;
+      cur -= strides[d] * pos[d];
+      pos[d] = 0;
+    }
+  }
+  return offsets;
+}
+
 std::vector<int64_t> broadcastIndex(const Shape& s, const Shape& out) {
   std::vector<int64_t> strides(out.rank(), 0);
   std::vector<int64_t> own = s.strides();
   size_t off = out.rank() - s.rank();
   for (size_t d = 0; d < s.rank(); ++d) strides[d + off] = s.dims[d] == 1 ? 0 : own[d];
-  int64_t n = out.numElements();
-  std::vector<int64_t> idx(static_cast<size_t>(n));
-  std::vector<int64_t> pos(out.rank(), 0);
-  int64_t cur = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    idx[static_cast<size_t>(i)] = cur;
-    for (size_t d = out.rank(); d-- > 0;) {
-      ++pos[d];
-      cur += strides[d];
-      if (pos[d] < out.dims[d]) break;
-      cur -= strides[d] * pos[d];
-      pos[d] = 0;
-    }
-  }
-  return idx;
+  return stridedOffsets(out, strides);
 }
 
 void elementwise(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {

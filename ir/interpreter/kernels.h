@@ -14,6 +14,10 @@ void concat(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void softmax(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void reduce(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 
+// For each index of `shape` in row-major order, sum(index[d] * strides[d]): where that element lives in a
+// tensor seen through `strides` (0 for broadcast dims, permuted for transposes, 0 for reduced dims).
+std::vector<int64_t> stridedOffsets(const Shape& shape, const std::vector<int64_t>& strides);
+
 // For each output element (row-major), the element index of a broadcast operand of shape `s`.
 std::vector<int64_t> broadcastIndex(const Shape& s, const Shape& out);
 

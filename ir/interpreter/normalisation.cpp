@@ -63,18 +63,8 @@ void reduce(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) 
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
     std::vector<Acc> acc(size_t(result.numElements()), Acc(0));
     const T* x = in[0]->data<T>();
-    std::vector<int64_t> pos(s.rank(), 0);
-    int64_t dst = 0;
-    for (int64_t i = 0; i < s.numElements(); ++i) {
-      acc[size_t(dst)] += static_cast<Acc>(x[i]);
-      for (size_t d = s.rank(); d-- > 0;) {
-        ++pos[d];
-        dst += outStride[d];
-        if (pos[d] < s.dims[d]) break;
-        dst -= outStride[d] * pos[d];
-        pos[d] = 0;
-      }
-    }
+    std::vector<int64_t> dst = stridedOffsets(s, outStride);
+    for (int64_t i = 0; i < s.numElements(); ++i) acc[size_t(dst[size_t(i)])] += static_cast<Acc>(x[i]);
     T* y = result.data<T>();
     for (size_t i = 0; i < acc.size(); ++i) {
       Acc v = acc[i];
