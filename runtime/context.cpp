@@ -28,7 +28,14 @@ const char* shardrt_dtype_name(int32_t dtype) {
 
 int shardrt_context_create(const shardrt_options* options, shardrt_context** out) {
   auto* ctx = new shardrt_context();
-  if (options) {
+  *out = nullptr;
+  if (options && options->use_mpi) {
+    if (shardrt_mpi_attach(ctx, options->mpi_comm) != 0) {
+      threadError = ctx->error;
+      delete ctx;
+      return 1;
+    }
+  } else if (options) {
     ctx->rank = options->rank;
     ctx->worldSize = options->world_size > 0 ? options->world_size : 1;
   }
@@ -36,7 +43,11 @@ int shardrt_context_create(const shardrt_options* options, shardrt_context** out
   return 0;
 }
 
-void shardrt_context_destroy(shardrt_context* ctx) { delete ctx; }
+void shardrt_context_destroy(shardrt_context* ctx) {
+  if (!ctx) return;
+  if (ctx->usesMpi) shardrt_mpi_detach(ctx);
+  delete ctx;
+}
 
 int32_t shardrt_rank(const shardrt_context* ctx) { return ctx ? ctx->rank : 0; }
 int32_t shardrt_world_size(const shardrt_context* ctx) { return ctx ? ctx->worldSize : 1; }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/include/shardrt/shardrt.h"
 
@@ -9,4 +10,13 @@ struct shardrt_context {
   int32_t rank = 0;
   int32_t worldSize = 1;
   std::string error;
+  bool usesMpi = false;
+  bool finalizeMpi = false;  // this context initialised MPI
+  // MPI communicators (MPI_Comm, kept opaque here so that this header needs no mpi.h): [0] = the base one.
+  std::vector<void*> groups;
+  uint64_t bytesSent = 0;
 };
+
+// MPI set-up and tear-down of a context (collectives.cpp).
+int shardrt_mpi_attach(shardrt_context* ctx, void* callerComm);
+void shardrt_mpi_detach(shardrt_context* ctx);

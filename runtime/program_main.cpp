@@ -102,10 +102,13 @@ int main(int argc, char** argv) {
   if (prog.abi_version != SHARDRT_ABI_VERSION)
     return fail(rank, "the program was compiled for runtime ABI " + std::to_string(prog.abi_version));
 
-  shardrt_options options{rank, 1};
+  // Under mpirun (or when the program has collectives) ranks come from MPI; alone, this is rank 0 of 1.
+  bool mpi = prog.needs_mpi || std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
+  shardrt_options options{0, 1, mpi ? 1 : 0, nullptr};
   shardrt_context* ctx = nullptr;
-  shardrt_context_create(&options, &ctx);
+  if (shardrt_context_create(&options, &ctx) != 0) return fail(rank, shardrt_last_error(nullptr));
   std::unique_ptr<shardrt_context, void (*)(shardrt_context*)> ctxGuard(ctx, shardrt_context_destroy);
+  rank = shardrt_rank(ctx);
 
   // Inputs: NAME=FILE binds by name, FILE fills the next unbound input.
   std::vector<shardrt::NpyArray> inputs(static_cast<size_t>(prog.num_inputs));
@@ -203,7 +206,8 @@ int main(int argc, char** argv) {
                  times[times.size() / 2], times.back());
   }
 
-  if (!u.outputDir.empty()) {
+  // Every rank computes the whole outputs of an SPMD program's replicated results; rank 0 writes them.
+  if (!u.outputDir.empty() && rank == 0) {
     std::error_code ec;
     std::filesystem::create_directories(u.outputDir, ec);
     if (ec) return fail(rank, u.outputDir + ": cannot create: " + ec.message());

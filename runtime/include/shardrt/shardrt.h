@@ -68,8 +68,12 @@ typedef struct shardrt_program {
 /* ---- context ---------------------------------------------------------------------------------------------- */
 
 typedef struct shardrt_options {
-  int32_t rank;       /* this process's rank (0 for a single-rank program) */
-  int32_t world_size; /* 1 for a single-rank program */
+  int32_t rank;       /* without MPI: this process's rank (0 for a single-rank program) */
+  int32_t world_size; /* without MPI: 1 for a single-rank program */
+  int32_t use_mpi;    /* 1: rank and world size come from MPI, and collectives work */
+  /* With use_mpi: a pointer to the caller's MPI_Comm (the runtime neither initialises nor finalises MPI then), or
+   * NULL for MPI_COMM_WORLD, initialising MPI when nobody has and finalising it on destroy. */
+  void* mpi_comm;
 } shardrt_options;
 
 int shardrt_context_create(const shardrt_options* options, shardrt_context** out);
@@ -84,6 +88,26 @@ void shardrt_set_error(shardrt_context* ctx, const char* fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* ---- collectives ------------------------------------------------------------------------------------------
+ * Over groups of ranks along axes of a device mesh (row-major rank order, axis 0 slowest): the group of a rank
+ * for `axes_mask` is the ranks that differ from it only in the coordinates of the masked axes, ordered by those
+ * coordinates. Every rank creates the same groups in the same order. Group 0 is the whole communicator.
+ * Counts are elements; all-gather and all-to-all exchange `count` elements with each member (recv holds
+ * count * group size); reduce-scatter sends count * group size and keeps `count`. */
+int shardrt_group_create(shardrt_context* ctx, const int64_t* mesh_shape, int32_t mesh_rank, uint32_t axes_mask,
+                         int32_t* group);
+int32_t shardrt_group_size(const shardrt_context* ctx, int32_t group);
+int shardrt_all_reduce_sum(shardrt_context* ctx, int32_t group, void* buf, int64_t count, int32_t dtype);
+int shardrt_all_gather(shardrt_context* ctx, int32_t group, const void* send, void* recv, int64_t count,
+                       int32_t dtype);
+int shardrt_reduce_scatter_sum(shardrt_context* ctx, int32_t group, const void* send, void* recv, int64_t count,
+                               int32_t dtype);
+int shardrt_all_to_all(shardrt_context* ctx, int32_t group, const void* send, void* recv, int64_t count,
+                       int32_t dtype);
+int shardrt_broadcast(shardrt_context* ctx, int32_t group, void* buf, int64_t count, int32_t dtype, int32_t root);
+/* Bytes this rank has sent in collectives since the context was created (ring-algorithm accounting). */
+uint64_t shardrt_bytes_sent(const shardrt_context* ctx);
 
 /* ---- weight files ------------------------------------------------------------------------------------------
  * weights/rank_K.bin, little-endian:
