@@ -10,6 +10,7 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "codegen/collective_emitter.h"
 #include "codegen/kernels.h"
 #include "codegen/runtime_abi.h"
 #include "ir/error.h"
@@ -143,6 +144,33 @@ class ProgramEmitter {
     b_.CreateCall(f, callArgs);
   }
 
+  int32_t groupFor(const ir::Op& op) {
+    uint32_t mask = axesMask(op);
+    for (size_t i = 0; i < groupMasks_.size(); ++i)
+      if (groupMasks_[i] == mask) return static_cast<int32_t>(i + 1);
+    groupMasks_.push_back(mask);
+    return static_cast<int32_t>(groupMasks_.size());
+  }
+
+  void emitCollectiveOp(size_t index, const ir::Op& op, llvm::Function* run) {
+    llvm::Value* scratch = nullptr;
+    if (index < p_.plan.scratchOffset.size() && p_.plan.scratchOffset[index] != ir::kNotInArena)
+      scratch = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arenaArg_, uint64_t(p_.plan.scratchOffset[index]));
+    auto check = [&](llvm::Value* rc) {
+      llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "collective.failed", run);
+      llvm::BasicBlock* cont = llvm::BasicBlock::Create(ctx_, "collective.ok", run);
+      b_.CreateCondBr(b_.CreateICmpNE(rc, b_.getInt32(0)), fail, cont);
+      b_.SetInsertPoint(fail);
+      b_.CreateRet(rc);
+      b_.SetInsertPoint(cont);
+    };
+    LoopBuilder lb(b_, run);
+    CollectiveArgs args{g_, op, p_.mesh, run->getArg(0), pointerTo(op.operands[0]), pointerTo(op.results[0]),
+                        scratch, groupFor(op), check};
+    emitCollective(lb, args);
+    needsMpi_ = true;
+  }
+
   llvm::Function* emitRun() {
     llvm::Type* ptr = b_.getPtrTy();
     auto* fty = llvm::FunctionType::get(b_.getInt32Ty(), {ptr, ptr, ptr, ptr, ptr}, false);
@@ -168,6 +196,10 @@ class ProgramEmitter {
       }
       // A Reshape whose result aliases its operand moves no bytes.
       if (op.kind == ir::OpKind::Reshape && rootOf(op.results[0]) != op.results[0]) continue;
+      if (isCollective(op.kind)) {
+        emitCollectiveOp(i, op, run);
+        continue;
+      }
       emitKernelCall(i, op, {});
     }
     // Outputs not computed in place: inputs, parameters, or a value named by two outputs.
@@ -194,7 +226,9 @@ class ProgramEmitter {
     for (ValueId v : g_.inputs()) inputs.push_back(describe(v));
     for (ValueId v : g_.outputs()) outputs.push_back(describe(v));
     for (ValueId v : g_.params()) weights.push_back(describe(v));
-    abi.emitProgramDescriptor(p_.name, inputs, outputs, weights, p_.plan.arenaBytes, /*needsMpi=*/false, run);
+    ProgramDescription d{p_.name, inputs, outputs, weights, p_.plan.arenaBytes,
+                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_};
+    abi.emitProgramDescriptor(d, run);
   }
 
   llvm::LLVMContext& ctx_;
@@ -203,6 +237,8 @@ class ProgramEmitter {
   std::unique_ptr<llvm::Module> module_;
   llvm::IRBuilder<> b_;
   std::map<ValueId, BufferSource> sources_;
+  std::vector<uint32_t> groupMasks_;  // runtime group i+1 runs along the axes of mask i
+  bool needsMpi_ = false;
   llvm::Value *inputsArg_ = nullptr, *outputsArg_ = nullptr, *arenaArg_ = nullptr, *weightsArg_ = nullptr;
 };
 

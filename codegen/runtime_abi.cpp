@@ -14,7 +14,7 @@ namespace {
 
 // The runtime's ABI numbers (runtime/include/shardrt/shardrt.h). codegen may not include the runtime's header;
 // tests/codegen checks that these agree with it.
-constexpr int32_t kAbiVersion = 1;
+constexpr int32_t kAbiVersion = 2;
 enum RuntimeDType : int32_t {
   SHARDRT_F32 = 1, SHARDRT_F64, SHARDRT_I8, SHARDRT_I16, SHARDRT_I32, SHARDRT_I64, SHARDRT_U8, SHARDRT_U16,
   SHARDRT_U32, SHARDRT_U64, SHARDRT_BOOL, SHARDRT_F16, SHARDRT_BF16
@@ -28,12 +28,12 @@ llvm::StructType* tensorDescType(llvm::LLVMContext& c) {
 }
 
 // Mirrors shardrt_program (see shardrt.h): abi_version, name, inputs, outputs, weights, arena_bytes, needs_mpi,
-// run.
+// mesh_rank, mesh_shape, num_groups, group_masks, run.
 llvm::StructType* programType(llvm::LLVMContext& c) {
   auto* ptr = llvm::PointerType::getUnqual(c);
   auto* i32 = llvm::Type::getInt32Ty(c);
   auto* i64 = llvm::Type::getInt64Ty(c);
-  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, ptr});
+  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr});
 }
 
 }  // namespace
@@ -57,10 +57,7 @@ int32_t runtimeDTypeCode(ir::DType t) {
   ir::fail("no runtime code for element type {}", ir::dtypeName(t));
 }
 
-void RuntimeAbi::emitProgramDescriptor(const std::string& name, const std::vector<TensorDescription>& inputs,
-                                       const std::vector<TensorDescription>& outputs,
-                                       const std::vector<TensorDescription>& weights, int64_t arenaBytes,
-                                       bool needsMpi, llvm::Function* run) {
+void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Function* run) {
   llvm::LLVMContext& c = m_.getContext();
   llvm::IRBuilder<> b(c);
   auto* i32 = b.getInt32Ty();
@@ -90,13 +87,22 @@ void RuntimeAbi::emitProgramDescriptor(const std::string& name, const std::vecto
     return privateConstant(llvm::ConstantArray::get(llvm::ArrayType::get(descTy, entries.size()), entries),
                            "shardc." + kind);
   };
+  auto constantArray = [&](llvm::Type* et, std::vector<llvm::Constant*> items, const std::string& gname) -> llvm::Constant* {
+    if (items.empty()) return llvm::ConstantPointerNull::get(b.getPtrTy());
+    return privateConstant(llvm::ConstantArray::get(llvm::ArrayType::get(et, items.size()), items), gname);
+  };
+  std::vector<llvm::Constant*> mesh, masks;
+  for (int64_t m : d.meshShape) mesh.push_back(llvm::ConstantInt::get(i64, uint64_t(m)));
+  for (uint32_t m : d.groupMasks) masks.push_back(llvm::ConstantInt::get(i32, m));
   auto* progTy = programType(c);
   llvm::Constant* init = llvm::ConstantStruct::get(
-      progTy, {llvm::ConstantInt::get(i32, kAbiVersion), string(name, "shardc.name"),
-               llvm::ConstantInt::get(i32, inputs.size()), table(inputs, "inputs"),
-               llvm::ConstantInt::get(i32, outputs.size()), table(outputs, "outputs"),
-               llvm::ConstantInt::get(i32, weights.size()), table(weights, "weights"),
-               llvm::ConstantInt::get(i64, uint64_t(arenaBytes)), llvm::ConstantInt::get(i32, needsMpi ? 1 : 0), run});
+      progTy, {llvm::ConstantInt::get(i32, kAbiVersion), string(d.name, "shardc.name"),
+               llvm::ConstantInt::get(i32, d.inputs.size()), table(d.inputs, "inputs"),
+               llvm::ConstantInt::get(i32, d.outputs.size()), table(d.outputs, "outputs"),
+               llvm::ConstantInt::get(i32, d.weights.size()), table(d.weights, "weights"),
+               llvm::ConstantInt::get(i64, uint64_t(d.arenaBytes)), llvm::ConstantInt::get(i32, d.needsMpi ? 1 : 0),
+               llvm::ConstantInt::get(i32, d.meshShape.size()), constantArray(i64, mesh, "shardc.mesh"),
+               llvm::ConstantInt::get(i32, d.groupMasks.size()), constantArray(i32, masks, "shardc.groups"), run});
   new llvm::GlobalVariable(m_, progTy, true, llvm::GlobalValue::ExternalLinkage, init, "shardc_program");
 }
 

@@ -24,14 +24,20 @@ struct TensorDescription {
 // The runtime's element type code of an ir dtype (shardrt_dtype).
 int32_t runtimeDTypeCode(ir::DType t);
 
+struct ProgramDescription {
+  std::string name;
+  std::vector<TensorDescription> inputs, outputs, weights;
+  int64_t arenaBytes = 0;
+  bool needsMpi = false;
+  std::vector<int64_t> meshShape;     // the job's device mesh
+  std::vector<uint32_t> groupMasks;   // the runtime creates group i+1 along the axes of mask i
+};
+
 class RuntimeAbi {
  public:
   explicit RuntimeAbi(llvm::Module& m) : m_(m) {}
   // Defines the external constant `shardc_program` describing the program and pointing at `run`.
-  void emitProgramDescriptor(const std::string& name, const std::vector<TensorDescription>& inputs,
-                             const std::vector<TensorDescription>& outputs,
-                             const std::vector<TensorDescription>& weights, int64_t arenaBytes, bool needsMpi,
-                             llvm::Function* run);
+  void emitProgramDescriptor(const ProgramDescription& d, llvm::Function* run);
 
  private:
   llvm::Module& m_;

@@ -29,6 +29,11 @@ constexpr OpKindInfo kOps[] = {
     {OpKind::Softmax, "Softmax", OpCategory::Other},
     {OpKind::ReduceSum, "ReduceSum", OpCategory::Other},
     {OpKind::ReduceMean, "ReduceMean", OpCategory::Other},
+    {OpKind::AllReduce, "AllReduce", OpCategory::Other},
+    {OpKind::AllGather, "AllGather", OpCategory::Other},
+    {OpKind::ReduceScatter, "ReduceScatter", OpCategory::Other},
+    {OpKind::AllToAll, "AllToAll", OpCategory::Other},
+    {OpKind::ShardSlice, "ShardSlice", OpCategory::Other},
 };
 }  // namespace
 

@@ -33,6 +33,13 @@ enum class OpKind {
   Softmax,     // attr axis (non-negative): softmax along that one axis
   ReduceSum,   // attrs axes (sorted, non-negative, empty = all), keepdims
   ReduceMean,  // same
+  // Collectives of a rank program, over the group of ranks along mesh axes `axes` (attr, ints) of
+  // `group_size` (attr) ranks. They exist only after partitioning; the interpreter does not run them.
+  AllReduce,      // sum over the group; shape unchanged
+  AllGather,      // attr dim: the members' blocks concatenated along dim, in group order
+  ReduceScatter,  // attr dim: sum over the group, each member keeping its part of dim
+  AllToAll,       // attrs dim, to_dim: gathered along dim, each member keeping its part of to_dim
+  ShardSlice,     // attr dim: no traffic; each rank keeps its part of dim (its coordinate along axes)
 };
 
 enum class OpCategory { Unary, Binary, Other };

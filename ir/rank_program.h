@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/device_mesh.h"
 #include "ir/graph.h"
 
 namespace shardc::ir {
@@ -17,6 +18,8 @@ struct BufferPlan {
   // Per value id: byte offset in the arena, or kNotInArena (inputs, parameters, outputs, values that live only
   // inside a fused kernel, and values that alias another buffer).
   std::vector<int64_t> offset;
+  // Per op index: scratch bytes it needs in the arena while it runs (collectives packing blocks), and where.
+  std::vector<int64_t> scratchOffset, scratchBytes;
   // Per value id: the value whose buffer this one reuses without a copy (a Reshape's result is its operand's
   // bytes), or -1.
   std::vector<ValueId> aliasOf;
@@ -26,6 +29,7 @@ struct BufferPlan {
 struct RankProgram {
   std::string name;        // "program_0"
   std::vector<int> ranks;  // the ranks that run it
+  DeviceMesh mesh;         // the job's mesh; collectives name its axes
   Graph graph;
   BufferPlan plan;
 };

@@ -207,6 +207,40 @@ TensorType inferOne(const Op& op, std::span<const TensorType> in) {
       }
       return {in[0].dtype, out};
     }
+    case OpKind::AllReduce:
+    case OpKind::AllGather:
+    case OpKind::ReduceScatter:
+    case OpKind::AllToAll:
+    case OpKind::ShardSlice: {
+      expectOperands(op, 1, 1, in.size());
+      int64_t n = op.attrs.getInt("group_size", 0);
+      if (n <= 0) fail("has no positive 'group_size'");
+      if (op.attrs.getInts("axes").empty()) fail("has no mesh 'axes'");
+      Shape out = in[0].shape;
+      out.dimNames.clear();
+      auto dimAttr = [&](const char* name) {
+        int64_t d = op.attrs.getInt(name, -1);
+        if (d < 0 || d >= static_cast<int64_t>(out.rank())) fail("'{}' {} is out of range for rank {}", name, d, out.rank());
+        return static_cast<size_t>(d);
+      };
+      auto divide = [&](size_t d) {
+        if (out.dims[d] >= 0 && out.dims[d] % n != 0)
+          fail("dim {} of size {} does not divide over {} ranks", d, out.dims[d], n);
+        if (out.dims[d] >= 0) out.dims[d] /= n;
+      };
+      auto multiply = [&](size_t d) {
+        if (out.dims[d] >= 0) out.dims[d] *= n;
+      };
+      if (op.kind == OpKind::AllGather) multiply(dimAttr("dim"));
+      if (op.kind == OpKind::ReduceScatter || op.kind == OpKind::ShardSlice) divide(dimAttr("dim"));
+      if (op.kind == OpKind::AllToAll) {
+        size_t d = dimAttr("dim"), e = dimAttr("to_dim");
+        if (d == e) fail("moves dim {} to itself", d);
+        multiply(d);
+        divide(e);
+      }
+      return {in[0].dtype, out};
+    }
     default: break;
   }
   fail("has no type rule");

@@ -10,10 +10,13 @@ namespace {
 
 int64_t alignUp(int64_t x) { return (x + ir::kArenaAlignment - 1) / ir::kArenaAlignment * ir::kArenaAlignment; }
 
+// A value's buffer, or (value < 0) the scratch of op -value-1.
 struct Interval {
   ir::ValueId value;
   int64_t start, end, bytes;
 };
+
+int64_t byteSize(const ir::TensorType& t) { return t.shape.numElements() * static_cast<int64_t>(ir::dtypeSize(t.dtype)); }
 
 // The op index at which each op actually runs: a fused member runs inside its group's root.
 std::vector<size_t> emissionIndex(const ir::Graph& g) {
@@ -71,27 +74,46 @@ ir::BufferPlan planMemory(const ir::Graph& g) {
     }
   }
 
+  // Collectives that pack or unpack blocks need scratch while they run.
+  plan.scratchOffset.assign(ops.size(), ir::kNotInArena);
+  plan.scratchBytes.assign(ops.size(), 0);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const ir::Op& op = ops[i];
+    int64_t in = op.operands.empty() ? 0 : byteSize(g.value(op.operands[0]).type);
+    int64_t out = op.results.empty() ? 0 : byteSize(g.value(op.results[0]).type);
+    bool dim0 = op.attrs.getInt("dim", 0) == 0;
+    if (op.kind == ir::OpKind::AllGather && !dim0) plan.scratchBytes[i] = out;
+    if (op.kind == ir::OpKind::ReduceScatter && !dim0) plan.scratchBytes[i] = in;
+    if (op.kind == ir::OpKind::AllToAll) plan.scratchBytes[i] = 2 * alignUp(in);
+  }
+
   // Greedy first fit by start time, largest first among equal starts.
   std::vector<Interval> order;
   for (auto& [v, iv] : live) order.push_back(iv);
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (plan.scratchBytes[i] > 0)
+      order.push_back({-static_cast<ir::ValueId>(i) - 1, static_cast<int64_t>(at[i]), static_cast<int64_t>(at[i]),
+                       alignUp(plan.scratchBytes[i])});
   std::sort(order.begin(), order.end(), [](const Interval& a, const Interval& b) {
     return a.start != b.start ? a.start < b.start : a.bytes > b.bytes;
   });
-  std::vector<Interval> placed;
+  std::vector<std::pair<Interval, int64_t>> placed;  // with their offsets
   for (const Interval& iv : order) {
     std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, offset+bytes) of overlapping lifetimes
-    for (const Interval& p : placed)
-      if (!(p.end < iv.start || iv.end < p.start))
-        busy.emplace_back(plan.offset[static_cast<size_t>(p.value)], plan.offset[static_cast<size_t>(p.value)] + p.bytes);
+    for (const auto& [p, off] : placed)
+      if (!(p.end < iv.start || iv.end < p.start)) busy.emplace_back(off, off + p.bytes);
     std::sort(busy.begin(), busy.end());
     int64_t offset = 0;
     for (const auto& [lo, hi] : busy) {
       if (offset + iv.bytes <= lo) break;
       offset = std::max(offset, hi);
     }
-    plan.offset[static_cast<size_t>(iv.value)] = offset;
+    if (iv.value >= 0)
+      plan.offset[static_cast<size_t>(iv.value)] = offset;
+    else
+      plan.scratchOffset[static_cast<size_t>(-iv.value - 1)] = offset;
     plan.arenaBytes = std::max(plan.arenaBytes, offset + iv.bytes);
-    placed.push_back(iv);
+    placed.emplace_back(iv, offset);
   }
   return plan;
 }

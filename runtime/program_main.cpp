@@ -109,6 +109,16 @@ int main(int argc, char** argv) {
   if (shardrt_context_create(&options, &ctx) != 0) return fail(rank, shardrt_last_error(nullptr));
   std::unique_ptr<shardrt_context, void (*)(shardrt_context*)> ctxGuard(ctx, shardrt_context_destroy);
   rank = shardrt_rank(ctx);
+  int64_t meshRanks = 1;
+  for (int32_t i = 0; i < prog.mesh_rank; ++i) meshRanks *= prog.mesh_shape[i];
+  if (mpi && prog.mesh_rank > 0 && meshRanks != shardrt_world_size(ctx))
+    return fail(rank, "the program was compiled for " + std::to_string(meshRanks) + " ranks, the job has " +
+                          std::to_string(shardrt_world_size(ctx)));
+  for (int32_t i = 0; i < prog.num_groups; ++i) {
+    int32_t id = 0;
+    if (shardrt_group_create(ctx, prog.mesh_shape, prog.mesh_rank, prog.group_masks[i], &id) != 0)
+      return fail(rank, shardrt_last_error(ctx));
+  }
 
   // Inputs: NAME=FILE binds by name, FILE fills the next unbound input.
   std::vector<shardrt::NpyArray> inputs(static_cast<size_t>(prog.num_inputs));

@@ -40,6 +40,11 @@ std::vector<Tensor> interpret(const Graph& g, const std::vector<Tensor>& inputs)
         case OpKind::Gemm: interp::gemm(op, in, *result); break;
         case OpKind::Transpose: interp::transpose(op, in, *result); break;
         case OpKind::Concat: interp::concat(op, in, *result); break;
+        case OpKind::AllReduce:
+        case OpKind::AllGather:
+        case OpKind::ReduceScatter:
+        case OpKind::AllToAll:
+        case OpKind::ShardSlice: fail("collectives run only in compiled rank programs");
         case OpKind::Softmax: interp::softmax(op, in, *result); break;
         case OpKind::ReduceSum:
         case OpKind::ReduceMean: interp::reduce(op, in, *result); break;

@@ -1,6 +1,7 @@
 #include "tools/shardc/compile_driver.h"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -66,7 +67,8 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   auto start = std::chrono::steady_clock::now();
   ir::RankProgram program;
   program.name = "program_0";
-  program.ranks = {0};
+  program.mesh = options.mesh;
+  for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(int(r));
   program.graph = global;
   passes::runFuseElementwise(program.graph);
   program.plan = passes::planMemory(program.graph);
@@ -80,8 +82,14 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
     if (e == "asm") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Assembly, out.path("programs/program_0.s"));
   }
   codegen::linkExecutable({object}, runtimeLinkOptions(), out.path("bin/rank_0"));
+  // One SPMD program: every rank's executable is the same file.
+  for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
+    std::filesystem::create_hard_link(out.path("bin/rank_0"), out.path("bin/rank_" + std::to_string(r)));
   std::filesystem::remove_all(out.root() / "obj");
   writeWeights(program.graph, out.path("weights/rank_0.bin"));
+  // Parameters of this program are whole on every rank (no strategy slices them yet): one file, linked per rank.
+  for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
+    std::filesystem::create_hard_link(out.path("weights/rank_0.bin"), out.path("weights/rank_" + std::to_string(r) + ".bin"));
   frontend::writeFileAtomically(out.path("programs/program_0.ir"),
                                 ir::printGraph(program.graph) + commentLines("buffer plan\n" +
                                                                              passes::printBufferPlan(program.graph, program.plan)));
@@ -91,22 +99,27 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   manifest["version"] = 1;
   manifest["model"] = options.modelPath;
   manifest["target"] = codegen::describeTarget(options.codegen.target);
-  manifest["ranks"] = 1;
-  manifest["mesh"] = {1};
+  manifest["ranks"] = program.ranks.size();
+  manifest["mesh"] = program.mesh.shape;
   for (ir::ValueId v : global.inputs()) manifest["inputs"].push_back(describeValue(global.value(v)));
   for (ir::ValueId v : global.outputs()) manifest["outputs"].push_back(describeValue(global.value(v)));
   manifest["programs"] = {{{"name", program.name},
                            {"ranks", program.ranks},
                            {"ir", "programs/program_0.ir"},
                            {"arena_bytes", program.plan.arenaBytes}}};
-  manifest["rank_programs"] = {{{"rank", 0}, {"program", program.name}, {"executable", "bin/rank_0"},
-                                {"weights", "weights/rank_0.bin"}}};
+  manifest["rank_programs"] = nlohmann::json::array();
+  for (int r : program.ranks)
+    manifest["rank_programs"].push_back({{"rank", r},
+                                         {"program", program.name},
+                                         {"executable", "bin/rank_" + std::to_string(r)},
+                                         {"weights", "weights/rank_" + std::to_string(r) + ".bin"}});
   frontend::writeFileAtomically(out.path("manifest.json"), manifest.dump(2) + "\n");
   out.commit();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!options.quiet)
-    log << fmt::format("shardc: compiled {} ops into {} (1 rank, arena {} bytes) in {:.2f} s\n", global.ops().size(),
-                       options.outDir, program.plan.arenaBytes, seconds);
+    log << fmt::format("shardc: compiled {} ops into {} ({} rank{}, arena {} bytes) in {:.2f} s\n", global.ops().size(),
+                       options.outDir, program.ranks.size(), program.ranks.size() == 1 ? "" : "s",
+                       program.plan.arenaBytes, seconds);
 }
 
 }  // namespace shardc::tools

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "codegen/codegen.h"
+#include "ir/device_mesh.h"
 #include "ir/graph.h"
 
 namespace shardc::tools {
@@ -16,6 +17,9 @@ struct CompileOptions {
   std::vector<std::string> emit;  // extra views of each program in OUT/programs/: obj, llvm-ir, asm
   codegen::CodegenOptions codegen;
   bool quiet = false;
+  // The job's device mesh. A graph without collectives runs the same on every rank; one with them is a rank
+  // program whose collectives name this mesh's axes.
+  ir::DeviceMesh mesh{std::vector<int64_t>{1}};
 };
 
 // The libraries an executable links with: the runtime's main, the runtime, MPI (set at build time).

@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define SHARDRT_ABI_VERSION 1
+#define SHARDRT_ABI_VERSION 2
 
 /* Element types. The numbers are part of the ABI (generated code and weight files store them). */
 typedef enum shardrt_dtype {
@@ -62,6 +62,10 @@ typedef struct shardrt_program {
   const shardrt_tensor_desc* weights;
   int64_t arena_bytes;
   int32_t needs_mpi; /* the program calls collectives */
+  int32_t mesh_rank; /* the job's device mesh (row-major ranks) */
+  const int64_t* mesh_shape;
+  int32_t num_groups; /* before running, the runtime creates group i+1 along the axes of group_masks[i] */
+  const uint32_t* group_masks;
   shardrt_run_fn run;
 } shardrt_program;
 

@@ -1,0 +1,32 @@
+// Collectives inside the run function: calls into libshardrt over a mesh-axis group, with the packing of blocks
+// that MPI's contiguous chunks need when the split dim is not the first.
+#pragma once
+
+#include <functional>
+
+#include "codegen/loop_builder.h"
+#include "ir/graph.h"
+#include "ir/rank_program.h"
+
+namespace shardc::codegen {
+
+struct CollectiveArgs {
+  const ir::Graph& graph;
+  const ir::Op& op;
+  const ir::DeviceMesh& mesh;
+  llvm::Value* ctx;      // shardrt_context*
+  llvm::Value* input;    // operand buffer
+  llvm::Value* output;   // result buffer
+  llvm::Value* scratch;  // the op's arena scratch (null when it needs none)
+  int32_t group;         // runtime group id for the op's axes
+  // Emits the check of a runtime call's return code (returning it from run when non-zero).
+  std::function<void(llvm::Value*)> checkStatus;
+};
+
+void emitCollective(LoopBuilder& lb, const CollectiveArgs& a);
+
+// The mask of mesh axes a collective runs along (bit i = axis i).
+uint32_t axesMask(const ir::Op& op);
+bool isCollective(ir::OpKind k);
+
+}  // namespace shardc::codegen
