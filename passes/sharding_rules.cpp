@@ -1,0 +1,167 @@
+#include "passes/sharding_rules.h"
+
+#include <fmt/ranges.h>
+
+#include "ir/error.h"
+#include "ir/type_inference.h"
+
+namespace shardc::passes {
+namespace {
+
+int64_t product(const std::vector<int64_t>& v) {
+  int64_t p = 1;
+  for (int64_t x : v) p *= x;
+  return p;
+}
+
+// A layout over `dm` where tensor dim d is split by device dim dimOf[d] (an index into dm, -1 for none).
+ir::TensorLayout layoutOn(const ir::Shape& shape, const ir::DeviceMesh& dm, const std::vector<int>& dimOf) {
+  ir::TensorLayout l = ir::TensorLayout::replicated(shape, dm);
+  for (size_t d = 0; d < dimOf.size(); ++d)
+    if (dimOf[d] >= 0 && dm.shape[size_t(dimOf[d])] > 1) l.dimAxes[d] = {dimOf[d]};
+  return l;
+}
+
+struct Checker {
+  const ir::Graph& g;
+  const ir::Op& op;
+  const ir::OpStrategy& s;
+  std::string who() const { return ir::describeOp(g, op); }
+
+  void inputs(size_t n) const {
+    if (s.inputSplits.size() != n)
+      ir::fail("{}: the strategy has {} input(s), the op {}", who(), s.inputSplits.size(), n);
+  }
+  // Input i's strategy fits its shape: one entry per dim, each positive and dividing its dim.
+  void fits(size_t i) const {
+    const ir::Shape& shape = g.value(op.operands[i]).type.shape;
+    const auto& split = s.inputSplits[i];
+    if (split.size() != shape.rank())
+      ir::fail("{}: the strategy of input {} has {} entries for a tensor of shape {}", who(), i, split.size(), shape.str());
+    for (size_t d = 0; d < split.size(); ++d) {
+      if (split[d] <= 0) ir::fail("{}: input {} dim {}: split {} is not positive", who(), i, d, split[d]);
+      if (shape.dims[d] % split[d] != 0)
+        ir::fail("{}: input {} dim {} of size {} does not divide into {} parts", who(), i, d, shape.dims[d], split[d]);
+    }
+  }
+};
+
+// Appends the repeat factor as the rightmost device dim when the strategy uses fewer devices than the job.
+ir::DeviceMesh withRepeats(const Checker& c, std::vector<int64_t> dm, int64_t devices) {
+  int64_t used = product(dm);
+  if (used > devices)
+    ir::fail("{}: the strategy needs {} devices, the job has {}", c.who(), used, devices);
+  if (devices % used != 0)
+    ir::fail("{}: the strategy uses {} devices, which does not divide the job's {}", c.who(), used, devices);
+  if (used < devices) dm.push_back(devices / used);
+  return ir::DeviceMesh(dm);
+}
+
+ShardingDecision matmulRule(const Checker& c, int64_t devices) {
+  c.inputs(2);
+  c.fits(0);
+  c.fits(1);
+  const auto& sa = c.s.inputSplits[0];
+  const auto& sb = c.s.inputSplits[1];
+  const ir::Shape& A = c.g.value(c.op.operands[0]).type.shape;
+  const ir::Shape& B = c.g.value(c.op.operands[1]).type.shape;
+  const ir::Shape& Y = c.g.value(c.op.results[0]).type.shape;
+  if (A.rank() < 2 || B.rank() < 2)
+    ir::unsupported("{}: sharding MatMul of vectors ({} x {}) is not supported", c.who(), A.str(), B.str());
+  size_t ra = A.rank(), rb = B.rank(), ry = Y.rank();
+  if (sa[ra - 1] != sb[rb - 2])
+    ir::fail("{}: the reduction dim is split {} ways in input 0 and {} ways in input 1", c.who(), sa[ra - 1], sb[rb - 2]);
+  // Batch dims of the result, right-aligned; each takes the split of the operands that have it (they must agree).
+  size_t batch = ry - 2;
+  std::vector<int64_t> batchSplit(batch, 1);
+  for (size_t d = 0; d < batch; ++d) {
+    int64_t fromA = d + ra >= ry ? sa[d + ra - ry] : 1, fromB = d + rb >= ry ? sb[d + rb - ry] : 1;
+    if (fromA != 1 && fromB != 1 && fromA != fromB)
+      ir::fail("{}: batch dim {} is split {} ways in input 0 and {} ways in input 1", c.who(), d, fromA, fromB);
+    batchSplit[d] = std::max(fromA, fromB);
+  }
+  // Device matrix [batch..., si, sk, sj].
+  std::vector<int64_t> dm = batchSplit;
+  dm.push_back(sa[ra - 2]);
+  dm.push_back(sa[ra - 1]);
+  dm.push_back(sb[rb - 1]);
+  ShardingDecision r;
+  r.deviceMatrix = withRepeats(c, dm, devices);
+  int di = int(batch), dk = int(batch) + 1, dj = int(batch) + 2;
+  auto batchDims = [&](size_t rank) {
+    std::vector<int> m(rank, -1);
+    for (size_t d = 0; d + 2 < rank; ++d) {
+      size_t yd = d + ry - rank;
+      m[d] = (rank == ra ? sa[d] : sb[d]) == 1 ? -1 : int(yd);
+    }
+    return m;
+  };
+  std::vector<int> mapA = batchDims(ra), mapB = batchDims(rb), mapY(ry, -1);
+  mapA[ra - 2] = di;
+  mapA[ra - 1] = dk;
+  mapB[rb - 2] = dk;
+  mapB[rb - 1] = dj;
+  for (size_t d = 0; d < batch; ++d) mapY[d] = int(d);
+  mapY[ry - 2] = di;
+  mapY[ry - 1] = dj;
+  r.inputs = {layoutOn(A, r.deviceMatrix, mapA), layoutOn(B, r.deviceMatrix, mapB)};
+  r.output = layoutOn(Y, r.deviceMatrix, mapY);
+  if (r.deviceMatrix.shape[size_t(dk)] > 1) r.output.partialAxes = {dk};
+  return r;
+}
+
+// Elementwise ops with numpy broadcasting: the device matrix is the result's splits; an operand's dim of size 1
+// against a larger result dim is not split.
+ShardingDecision elementwiseRule(const Checker& c, int64_t devices) {
+  c.inputs(c.op.operands.size());
+  const ir::Shape& Y = c.g.value(c.op.results[0]).type.shape;
+  std::vector<int64_t> ySplit(Y.rank(), 1);
+  for (size_t i = 0; i < c.op.operands.size(); ++i) {
+    c.fits(i);
+    const ir::Shape& S = c.g.value(c.op.operands[i]).type.shape;
+    for (size_t d = 0; d < S.rank(); ++d) {
+      size_t yd = d + Y.rank() - S.rank();
+      int64_t sp = c.s.inputSplits[i][d];
+      if (S.dims[d] == 1 && Y.dims[yd] != 1) {
+        if (sp != 1) ir::fail("{}: input {} dim {} is broadcast and cannot be split {} ways", c.who(), i, d, sp);
+        continue;
+      }
+      if (ySplit[yd] != 1 && sp != 1 && ySplit[yd] != sp)
+        ir::fail("{}: dim {} is split {} ways by one input and {} by another", c.who(), yd, ySplit[yd], sp);
+      ySplit[yd] = std::max(ySplit[yd], sp);
+    }
+  }
+  // An input that leaves a shared dim unsplit while another splits it gets the split too (MindSpore requires
+  // equal strategies there; following the larger one keeps the rule total).
+  ShardingDecision r;
+  r.deviceMatrix = withRepeats(c, ySplit, devices);
+  std::vector<int> mapY(Y.rank());
+  for (size_t d = 0; d < Y.rank(); ++d) mapY[d] = int(d);
+  r.output = layoutOn(Y, r.deviceMatrix, mapY);
+  for (size_t i = 0; i < c.op.operands.size(); ++i) {
+    const ir::Shape& S = c.g.value(c.op.operands[i]).type.shape;
+    std::vector<int> map(S.rank(), -1);
+    for (size_t d = 0; d < S.rank(); ++d) {
+      size_t yd = d + Y.rank() - S.rank();
+      if (!(S.dims[d] == 1 && Y.dims[yd] != 1)) map[d] = int(yd);
+    }
+    r.inputs.push_back(layoutOn(S, r.deviceMatrix, map));
+  }
+  return r;
+}
+
+}  // namespace
+
+bool hasShardingRule(ir::OpKind kind) {
+  return kind == ir::OpKind::MatMul || ir::opCategory(kind) != ir::OpCategory::Other;
+}
+
+ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const ir::OpStrategy& strategy,
+                                   int64_t devices) {
+  Checker c{g, op, strategy};
+  if (op.kind == ir::OpKind::MatMul) return matmulRule(c, devices);
+  if (ir::opCategory(op.kind) != ir::OpCategory::Other) return elementwiseRule(c, devices);
+  ir::unsupported("{}: no sharding rule for {} yet", c.who(), ir::opKindName(op.kind));
+}
+
+}  // namespace shardc::passes
