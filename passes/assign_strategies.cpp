@@ -1,0 +1,90 @@
+#include "passes/assign_strategies.h"
+
+#include <fnmatch.h>
+
+#include <map>
+
+#include "ir/error.h"
+
+namespace shardc::passes {
+namespace {
+
+// MindSpore primitive names and the ir op kind each becomes.
+const std::map<std::string, ir::OpKind>& primitiveKinds() {
+  static const std::map<std::string, ir::OpKind> table = {
+      {"MatMul", ir::OpKind::MatMul},   {"BatchMatMul", ir::OpKind::MatMul}, {"Add", ir::OpKind::Add},
+      {"BiasAdd", ir::OpKind::Add},     {"Sub", ir::OpKind::Sub},            {"Mul", ir::OpKind::Mul},
+      {"RealDiv", ir::OpKind::Div},     {"Div", ir::OpKind::Div},            {"ReLU", ir::OpKind::Relu},
+      {"Sigmoid", ir::OpKind::Sigmoid}, {"Tanh", ir::OpKind::Tanh},          {"Exp", ir::OpKind::Exp},
+      {"Sqrt", ir::OpKind::Sqrt},       {"Neg", ir::OpKind::Neg},            {"Softmax", ir::OpKind::Softmax},
+      {"ReduceSum", ir::OpKind::ReduceSum}, {"ReduceMean", ir::OpKind::ReduceMean},
+      {"Transpose", ir::OpKind::Transpose}, {"Reshape", ir::OpKind::Reshape}, {"Concat", ir::OpKind::Concat},
+  };
+  return table;
+}
+
+// Ops matched by a MindSpore key <Primitive>_<parameter>: of that kind, consuming that parameter.
+std::vector<size_t> byPrimitiveAndParam(const ir::Graph& g, const std::string& key) {
+  std::vector<size_t> found;
+  auto us = key.find('_');
+  if (us == std::string::npos) return found;
+  auto kind = primitiveKinds().find(key.substr(0, us));
+  if (kind == primitiveKinds().end()) return found;
+  std::string param = key.substr(us + 1);
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    const ir::Op& op = g.ops()[i];
+    if (op.kind != kind->second) continue;
+    for (ir::ValueId v : op.operands)
+      if (g.value(v).role == ir::ValueRole::Param && g.value(v).name == param) {
+        found.push_back(i);
+        break;
+      }
+  }
+  return found;
+}
+
+}  // namespace
+
+std::optional<ir::OpStrategy> assignedStrategy(const ir::Op& op) {
+  if (!op.attrs.has("strategy")) return std::nullopt;
+  std::vector<int64_t> flat = op.attrs.getInts("strategy"), ranks = op.attrs.getInts("strategy_ranks");
+  ir::OpStrategy s;
+  s.stage = op.attrs.getInt("stage", 0);
+  size_t at = 0;
+  for (int64_t r : ranks) {
+    if (r < 0 || at + size_t(r) > flat.size()) throw ir::Error("malformed strategy attributes on " + op.name);
+    s.inputSplits.emplace_back(flat.begin() + long(at), flat.begin() + long(at + size_t(r)));
+    at += size_t(r);
+  }
+  return s;
+}
+
+void setAssignedStrategy(ir::Op& op, const ir::OpStrategy& s) {
+  std::vector<int64_t> flat, ranks;
+  for (const auto& in : s.inputSplits) {
+    ranks.push_back(static_cast<int64_t>(in.size()));
+    flat.insert(flat.end(), in.begin(), in.end());
+  }
+  op.attrs.set("strategy", flat);
+  op.attrs.set("strategy_ranks", ranks);
+  if (s.stage) op.attrs.set("stage", s.stage);
+}
+
+void assignStrategies(ir::Graph& g, const ir::StrategyMap& strategies) {
+  for (const auto& [key, strategy] : strategies.ops) {
+    std::vector<size_t> ops = byPrimitiveAndParam(g, key);
+    if (ops.empty())
+      for (size_t i = 0; i < g.ops().size(); ++i)
+        if (g.ops()[i].name == key || fnmatch(key.c_str(), g.ops()[i].name.c_str(), 0) == 0) ops.push_back(i);
+    if (ops.empty()) {
+      auto us = key.find('_');
+      if (us != std::string::npos && primitiveKinds().count(key.substr(0, us)))
+        ir::fail("strategy entry '{}': the model has no {} consuming a parameter '{}'", key, key.substr(0, us),
+                 key.substr(us + 1));
+      ir::fail("strategy entry '{}': the model has no op of that name", key);
+    }
+    for (size_t i : ops) setAssignedStrategy(g.ops()[i], strategy);
+  }
+}
+
+}  // namespace shardc::passes
