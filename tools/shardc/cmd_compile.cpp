@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "frontend/strategy_file.h"
 #include "ir/error.h"
 #include "tools/shardc/commands.h"
 #include "tools/shardc/compile_driver.h"
@@ -14,6 +15,7 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   struct Args {
     ModelOptions model;
     CompileOptions compile;
+    std::string strategyPath;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("compile", "Compile a model into native executables, one per rank");
@@ -28,9 +30,14 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--features", args->compile.codegen.target.features, "Target features, e.g. +avx2,+fma");
   cmd->add_option("-O", args->compile.codegen.optLevel, "Optimisation level 0-3")->check(CLI::Range(0, 3));
   cmd->add_flag("-q,--quiet", args->compile.quiet, "No progress output");
+  cmd->add_option("--ranks", args->compile.ranks, "Ranks of the job (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("--strategy", args->strategyPath,
+                  "Strategy file: MindSpore protobuf or JSON, or shardc JSON (ops without one are derived)")
+      ->check(CLI::ExistingFile);
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     args->compile.modelPath = args->model.path;
+    if (!args->strategyPath.empty()) args->compile.strategy = frontend::readStrategyFile(args->strategyPath);
     ir::Graph g = loadModel(args->model, out);
     compileGraph(g, args->compile, out);
     status = 0;

@@ -1,6 +1,8 @@
 #include "tools/shardc/compile_driver.h"
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -13,6 +15,9 @@
 #include "frontend/atomic_file.h"
 #include "ir/error.h"
 #include "ir/printer.h"
+#include "ir/tensor_box.h"
+#include "passes/assign_strategies.h"
+#include "passes/parallel_plan.h"
 #include "passes/pass.h"
 #include "passes/plan_memory.h"
 #include "runtime/weights_writer.h"
@@ -35,13 +40,24 @@ std::vector<std::string> splitList(const std::string& s) {
   return out;
 }
 
-void writeWeights(const ir::Graph& g, const std::string& path) {
+// Each parameter of the program, as rank `rank` holds it: the whole tensor, or its box under the parameter's
+// layout when the program was partitioned.
+void writeWeights(const ir::Graph& g, const std::map<std::string, std::shared_ptr<const ir::Tensor>>& global,
+                  const passes::ParallelPlan* plan, int64_t rank, const std::string& path) {
   std::vector<shardrt::WeightEntry> entries;
+  std::vector<ir::Tensor> slices;
+  slices.reserve(g.params().size());
   for (ir::ValueId p : g.params()) {
     const ir::Value& v = g.value(p);
-    if (!v.data) ir::fail("parameter '{}' has no data to write", v.name);
-    entries.push_back({v.name, codegen::runtimeDTypeCode(v.type.dtype), v.type.shape.dims, v.data->bytes(),
-                       static_cast<uint64_t>(v.data->byteSize())});
+    auto it = global.find(v.name);
+    if (it == global.end() || !it->second) ir::fail("parameter '{}' has no data to write", v.name);
+    if (plan && plan->layouts[size_t(p)])
+      slices.push_back(ir::extractBox(*it->second, plan->layouts[size_t(p)]->box(rank)));
+    else
+      slices.push_back(*it->second);
+    const ir::Tensor& t = slices.back();
+    entries.push_back({v.name, codegen::runtimeDTypeCode(t.dtype()), t.shape().dims, t.bytes(),
+                       static_cast<uint64_t>(t.byteSize())});
   }
   shardrt::writeWeightsFile(path, entries);
 }
@@ -70,6 +86,18 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   program.mesh = options.mesh;
   for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(int(r));
   program.graph = global;
+  std::map<std::string, std::shared_ptr<const ir::Tensor>> paramData;
+  for (ir::ValueId p : global.params()) paramData[global.value(p).name] = global.value(p).data;
+  std::optional<passes::ParallelPlan> parallel;
+  if (options.ranks > 1 || !options.strategy.ops.empty()) {
+    passes::assignStrategies(program.graph, options.strategy);
+    parallel = passes::propagateLayouts(program.graph, options.ranks);
+    passes::insertRedistribution(program.graph, *parallel);
+    passes::partition(program.graph, *parallel);
+    program.mesh = parallel->mesh;
+    program.ranks.clear();
+    for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(int(r));
+  }
   passes::runFuseElementwise(program.graph);
   program.plan = passes::planMemory(program.graph);
 
@@ -86,10 +114,15 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
     std::filesystem::create_hard_link(out.path("bin/rank_0"), out.path("bin/rank_" + std::to_string(r)));
   std::filesystem::remove_all(out.root() / "obj");
-  writeWeights(program.graph, out.path("weights/rank_0.bin"));
-  // Parameters of this program are whole on every rank (no strategy slices them yet): one file, linked per rank.
-  for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
-    std::filesystem::create_hard_link(out.path("weights/rank_0.bin"), out.path("weights/rank_" + std::to_string(r) + ".bin"));
+  if (parallel) {
+    for (int r : program.ranks)
+      writeWeights(program.graph, paramData, &*parallel, r, out.path("weights/rank_" + std::to_string(r) + ".bin"));
+  } else {
+    // Whole parameters on every rank: one file, linked per rank.
+    writeWeights(program.graph, paramData, nullptr, 0, out.path("weights/rank_0.bin"));
+    for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
+      std::filesystem::create_hard_link(out.path("weights/rank_0.bin"), out.path("weights/rank_" + std::to_string(r) + ".bin"));
+  }
   frontend::writeFileAtomically(out.path("programs/program_0.ir"),
                                 ir::printGraph(program.graph) + commentLines("buffer plan\n" +
                                                                              passes::printBufferPlan(program.graph, program.plan)));

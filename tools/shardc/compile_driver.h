@@ -8,6 +8,7 @@
 #include "codegen/codegen.h"
 #include "ir/device_mesh.h"
 #include "ir/graph.h"
+#include "ir/strategy.h"
 
 namespace shardc::tools {
 
@@ -20,6 +21,10 @@ struct CompileOptions {
   // The job's device mesh. A graph without collectives runs the same on every rank; one with them is a rank
   // program whose collectives name this mesh's axes.
   ir::DeviceMesh mesh{std::vector<int64_t>{1}};
+  // Semi-auto parallel: the ranks of the job and the strategies of its ops (empty: none given). With more than
+  // one rank the graph is split by the parallel passes and the mesh is the one they refine.
+  int64_t ranks = 1;
+  ir::StrategyMap strategy;
 };
 
 // The libraries an executable links with: the runtime's main, the runtime, MPI (set at build time).

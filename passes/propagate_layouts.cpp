@@ -1,0 +1,155 @@
+// propagate-layouts and the mesh refinement it needs.
+#include <algorithm>
+#include <set>
+
+#include "ir/error.h"
+#include "ir/type_inference.h"
+#include "passes/assign_strategies.h"
+#include "passes/parallel_plan.h"
+#include "passes/sharding_rules.h"
+
+namespace shardc::passes {
+namespace {
+
+// Prefix products of an arrangement, skipping its 1s.
+std::vector<int64_t> prefixProducts(const ir::DeviceMesh& m) {
+  std::vector<int64_t> out;
+  int64_t p = 1;
+  for (int64_t d : m.shape)
+    if (d > 1) out.push_back(p *= d);
+  return out;
+}
+
+ir::TensorLayout withoutPartial(ir::TensorLayout l) {
+  l.partialAxes.clear();
+  return l;
+}
+
+// `l` (over the result's shape) seen from an operand of shape `s` under numpy broadcasting.
+ir::TensorLayout projectTo(const ir::TensorLayout& l, const ir::Shape& s) {
+  ir::TensorLayout p = ir::TensorLayout::replicated(s, l.mesh);
+  size_t off = l.shape.rank() - s.rank();
+  for (size_t d = 0; d < s.rank(); ++d)
+    if (!(s.dims[d] == 1 && l.shape.dims[d + off] != 1)) p.dimAxes[d] = l.dimAxes[d + off];
+  return p;
+}
+
+}  // namespace
+
+ir::DeviceMesh refineMesh(int64_t devices, const std::vector<ir::DeviceMesh>& arrangements) {
+  std::set<int64_t> cuts{devices};
+  for (const auto& a : arrangements) {
+    if (a.numRanks() != devices) ir::fail("an arrangement of {} ranks in a job of {}", a.numRanks(), devices);
+    for (int64_t p : prefixProducts(a)) cuts.insert(p);
+  }
+  std::vector<int64_t> dims;
+  int64_t prev = 1;
+  for (int64_t c : cuts) {
+    if (c == 1) continue;
+    if (c % prev != 0)
+      ir::fail("the strategies arrange the {} ranks in incompatible ways (prefix {} does not divide by {})", devices, c, prev);
+    dims.push_back(c / prev);
+    prev = c;
+  }
+  if (dims.empty()) dims.push_back(1);
+  return ir::DeviceMesh(dims);
+}
+
+ir::TensorLayout onMesh(const ir::TensorLayout& l, const ir::DeviceMesh& mesh) {
+  // For each arrangement axis, the mesh axes whose prefix products fall in its range.
+  std::vector<int64_t> meshPrefix;
+  int64_t p = 1;
+  for (int64_t d : mesh.shape) meshPrefix.push_back(p *= d);
+  std::vector<std::vector<int>> cover(l.mesh.rank());
+  int64_t lo = 1;
+  for (size_t a = 0; a < l.mesh.rank(); ++a) {
+    int64_t hi = lo * l.mesh.shape[a];
+    for (size_t m = 0; m < mesh.rank(); ++m)
+      if (meshPrefix[m] > lo && meshPrefix[m] <= hi) cover[a].push_back(int(m));
+    lo = hi;
+  }
+  ir::TensorLayout out = ir::TensorLayout::replicated(l.shape, mesh);
+  for (size_t d = 0; d < l.dimAxes.size(); ++d)
+    for (int a : l.dimAxes[d]) out.dimAxes[d].insert(out.dimAxes[d].end(), cover[size_t(a)].begin(), cover[size_t(a)].end());
+  for (int a : l.partialAxes) out.partialAxes.insert(out.partialAxes.end(), cover[size_t(a)].begin(), cover[size_t(a)].end());
+  std::sort(out.partialAxes.begin(), out.partialAxes.end());
+  out.validate("layout");
+  return out;
+}
+
+ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices) {
+  const auto& ops = g.ops();
+  std::vector<std::optional<ShardingDecision>> decisions(ops.size());
+  std::vector<ir::DeviceMesh> arrangements;
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (auto s = assignedStrategy(ops[i])) {
+      decisions[i] = applyShardingRule(g, ops[i], *s, devices);
+      arrangements.push_back(decisions[i]->deviceMatrix);
+    }
+  ParallelPlan plan;
+  plan.mesh = refineMesh(devices, arrangements);
+  const ir::DeviceMesh& M = plan.mesh;
+  plan.layouts.assign(g.numValues(), std::nullopt);
+  plan.required.resize(ops.size());
+  for (ir::ValueId v : g.inputs()) plan.layouts[size_t(v)] = ir::TensorLayout::replicated(g.value(v).type.shape, M);
+  auto layoutOf = [&](ir::ValueId v) {
+    if (!plan.layouts[size_t(v)]) return ir::TensorLayout::replicated(g.value(v).type.shape, M);
+    return *plan.layouts[size_t(v)];
+  };
+  auto whole = [&](ir::ValueId v) { return ir::TensorLayout::replicated(g.value(v).type.shape, M); };
+
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const ir::Op& op = ops[i];
+    const ir::Shape& outShape = g.value(op.results[0]).type.shape;
+    std::vector<ir::TensorLayout> req;
+    ir::TensorLayout out = ir::TensorLayout::replicated(outShape, M);
+    if (decisions[i]) {
+      for (const auto& l : decisions[i]->inputs) req.push_back(onMesh(l, M));
+      out = onMesh(decisions[i]->output, M);
+    } else if (ir::opCategory(op.kind) != ir::OpCategory::Other) {
+      // Follow the operand that has the result's shape; partial sums are added first.
+      size_t lead = 0;
+      for (size_t k = 0; k < op.operands.size(); ++k)
+        if (g.value(op.operands[k]).type.shape == outShape) {
+          lead = k;
+          break;
+        }
+      ir::TensorLayout base = withoutPartial(layoutOf(op.operands[lead]));
+      if (base.shape == outShape) out = base;
+      for (ir::ValueId v : op.operands) req.push_back(projectTo(out, g.value(v).type.shape));
+    } else if (op.kind == ir::OpKind::MatMul) {
+      // No strategy: data parallel on the rows of A when they divide over every rank.
+      const ir::Shape& a = g.value(op.operands[0]).type.shape;
+      ir::TensorLayout la = whole(op.operands[0]);
+      size_t rowDim = a.rank() >= 2 ? a.rank() - 2 : 0;
+      if (a.rank() >= 2 && a.dims[rowDim] % M.numRanks() == 0) {
+        for (size_t m = 0; m < M.rank(); ++m) la.dimAxes[rowDim].push_back(int(m));
+        out.dimAxes[outShape.rank() - 2] = la.dimAxes[rowDim];
+      }
+      req = {la, whole(op.operands[1])};
+    } else if (op.kind == ir::OpKind::Reshape) {
+      // A tensor split on dim 0 only reshapes locally when the new dim 0 divides the same way.
+      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
+      bool onlyDim0 = true;
+      for (size_t d = 1; d < in.dimAxes.size(); ++d) onlyDim0 = onlyDim0 && in.dimAxes[d].empty();
+      if (onlyDim0 && !in.dimAxes.empty() && outShape.rank() > 0 && outShape.dims[0] % in.splitFactor(0) == 0) {
+        req = {in};
+        out.dimAxes[0] = in.dimAxes[0];
+      } else {
+        req = {whole(op.operands[0])};
+      }
+    } else {
+      for (ir::ValueId v : op.operands) req.push_back(whole(v));
+    }
+    // Parameters are stored as their first consumer needs them.
+    for (size_t k = 0; k < op.operands.size(); ++k) {
+      ir::ValueId v = op.operands[k];
+      if (g.value(v).role == ir::ValueRole::Param && !plan.layouts[size_t(v)]) plan.layouts[size_t(v)] = req[k];
+    }
+    plan.required[i] = req;
+    plan.layouts[size_t(op.results[0])] = out;
+  }
+  return plan;
+}
+
+}  // namespace shardc::passes
