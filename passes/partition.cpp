@@ -24,6 +24,17 @@ void partition(ir::Graph& g, const ParallelPlan& plan) {
     if (!(t == expected))
       ir::fail("internal error: partition: {} gives {}, its layout {}", ir::describeOp(g, op), t.str(), expected.str());
     g.value(op.results[0]).type = t;
+    // What each rank sends in a collective (ring algorithms), for reading plans and checking measurements.
+    int64_t n = op.attrs.getInt("group_size", 1);
+    const ir::TensorType& in = g.value(op.operands[0]).type;
+    int64_t bytes = in.shape.numElements() * static_cast<int64_t>(ir::dtypeSize(in.dtype));
+    switch (op.kind) {
+      case ir::OpKind::AllReduce: op.attrs.set("bytes", 2 * (n - 1) * bytes / n); break;
+      case ir::OpKind::AllGather: op.attrs.set("bytes", (n - 1) * bytes); break;
+      case ir::OpKind::ReduceScatter:
+      case ir::OpKind::AllToAll: op.attrs.set("bytes", (n - 1) * bytes / n); break;
+      default: break;
+    }
   }
 }
 

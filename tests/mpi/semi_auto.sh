@@ -70,4 +70,17 @@ cat > "$work/a2a.json" <<'JSON'
 JSON
 run a2a 4 --strategy "$work/a2a.json"
 [ "$(count a2a AllToAll)" -ge 1 ] || { echo "a2a: expected an all-to-all"; cat "$work/a2a/programs/program_0.ir"; exit 1; }
+# shardc run launches the job itself; a rank that fails fails the job, naming itself.
+"$shardc" run "$work/dp2" -- --input "x=$work/x.npy" --output-dir "$work/viarun"
+"$shardc" compare "$work/viarun/logits.npy" "$work/ref/logits.npy" > /dev/null
+"$make_model" -o "$work/small.onnx" --input "$work/x1.npy" --batch 1
+if "$shardc" run "$work/dp2" -- --input "x=$work/x1.npy" > "$work/fail.out" 2> "$work/fail.err"; then
+  echo "run: a failing job exited 0"; exit 1
+fi
+grep -q "rank_1: input 'x': expected f32\[8,28,28\], got f32\[1,28,28\]" "$work/fail.err" \
+  || { echo "run: the failing rank is not named:"; cat "$work/fail.err"; exit 1; }
+grep -q "^shardc: error: the job failed" "$work/fail.err" || { echo "run: no job error line"; exit 1; }
+# The final strategy: what each op ran with and each parameter's layout.
+grep -q '"MatMul_layer1.weight"\|"layer1.matmul"' "$work/seed_json/strategy.json" 2>/dev/null || [ ! -d "$fixtures" ] \
+  || { echo "strategy.json lacks layer1's strategy"; exit 1; }
 echo "semi_auto: ok"

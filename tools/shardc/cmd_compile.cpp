@@ -34,6 +34,9 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--strategy", args->strategyPath,
                   "Strategy file: MindSpore protobuf or JSON, or shardc JSON (ops without one are derived)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--strategy-format", args->compile.strategyFormat,
+                   "Also write the final strategy as OUT/strategy.mindspore.json (mindspore-json) or OUT/strategy.ckpt (mindspore-pb)")
+      ->check(CLI::IsMember({"shardc", "mindspore-json", "mindspore-pb"}));
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     args->compile.modelPath = args->model.path;

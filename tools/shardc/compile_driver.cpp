@@ -13,6 +13,7 @@
 
 #include "codegen/runtime_abi.h"
 #include "frontend/atomic_file.h"
+#include "frontend/strategy_file.h"
 #include "ir/error.h"
 #include "ir/printer.h"
 #include "ir/tensor_box.h"
@@ -115,6 +116,23 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
     std::filesystem::create_hard_link(out.path("bin/rank_0"), out.path("bin/rank_" + std::to_string(r)));
   std::filesystem::remove_all(out.root() / "obj");
   if (parallel) {
+    // What the job was compiled with, as MindSpore's infer_predict_layout gives it: per op its strategy, per
+    // parameter its layout.
+    ir::StrategyMap final;
+    final.mesh = program.mesh;
+    for (const auto& op : program.graph.ops())
+      if (auto s = passes::assignedStrategy(op)) final.ops[op.name] = *s;
+    for (ir::ValueId p : program.graph.params())
+      if (parallel->layouts[size_t(p)]) {
+        ir::ParamLayout pl;
+        pl.layout = *parallel->layouts[size_t(p)];
+        final.params[program.graph.value(p).name] = pl;
+      }
+    frontend::writeStrategyFile(final, out.path("strategy.json"), frontend::StrategyFormat::Shardc);
+    if (!options.strategyFormat.empty() && options.strategyFormat != "shardc") {
+      auto f = frontend::parseStrategyFormat(options.strategyFormat);
+      frontend::writeStrategyFile(final, out.path(f == frontend::StrategyFormat::MindSporeJson ? "strategy.mindspore.json" : "strategy.ckpt"), f);
+    }
     for (int r : program.ranks)
       writeWeights(program.graph, paramData, &*parallel, r, out.path("weights/rank_" + std::to_string(r) + ".bin"));
   } else {

@@ -25,6 +25,8 @@ struct CompileOptions {
   // one rank the graph is split by the parallel passes and the mesh is the one they refine.
   int64_t ranks = 1;
   ir::StrategyMap strategy;
+  // OUT/strategy.json is always shardc's form; also write mindspore-json or mindspore-pb when asked.
+  std::string strategyFormat;
 };
 
 // The libraries an executable links with: the runtime's main, the runtime, MPI (set at build time).
