@@ -45,6 +45,16 @@ std::vector<size_t> byPrimitiveAndParam(const ir::Graph& g, const std::string& k
 
 }  // namespace
 
+std::string strategyKey(const ir::Graph& g, const ir::Op& op) {
+  // The primitive MindSpore saves each kind under where the names differ.
+  std::string prim(ir::opKindName(op.kind));
+  if (op.kind == ir::OpKind::Div) prim = "RealDiv";
+  if (op.kind == ir::OpKind::Relu) prim = "ReLU";
+  for (ir::ValueId v : op.operands)
+    if (g.value(v).role == ir::ValueRole::Param) return prim + "_" + g.value(v).name;
+  return op.name;
+}
+
 std::optional<ir::OpStrategy> assignedStrategy(const ir::Op& op) {
   if (!op.attrs.has("strategy")) return std::nullopt;
   std::vector<int64_t> flat = op.attrs.getInts("strategy"), ranks = op.attrs.getInts("strategy_ranks");

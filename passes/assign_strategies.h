@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "ir/graph.h"
 #include "ir/strategy.h"
@@ -14,6 +15,10 @@ namespace shardc::passes {
 
 // Throws ir::Error naming the entry when it matches no op of the model.
 void assignStrategies(ir::Graph& g, const ir::StrategyMap& strategies);
+
+// The key MindSpore would save op's strategy under: <Primitive>_<first parameter it reads>, or the node's name
+// for an op that reads no parameter.
+std::string strategyKey(const ir::Graph& g, const ir::Op& op);
 
 // The strategy assigned to op, if any.
 std::optional<ir::OpStrategy> assignedStrategy(const ir::Op& op);

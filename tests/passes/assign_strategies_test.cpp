@@ -71,3 +71,18 @@ TEST(AssignStrategies, EntriesForOpsTheModelLacksAreErrors) {
 
 }  // namespace
 }  // namespace shardc::passes
+
+namespace shardc::passes {
+namespace {
+
+TEST(AssignStrategies, KeysAreWhatMindSporeSaves) {
+  ir::Graph g = mlp();
+  std::vector<std::string> keys;
+  for (const auto& op : g.ops()) keys.push_back(strategyKey(g, op));
+  EXPECT_EQ(keys, (std::vector<std::string>{"flatten", "MatMul_layer1.weight", "Add_layer1.bias", "relu1",
+                                            "MatMul_layer2.weight", "Add_layer2.bias", "relu2", "MatMul_layer3.weight",
+                                            "Add_layer3.bias"}));
+}
+
+}  // namespace
+}  // namespace shardc::passes

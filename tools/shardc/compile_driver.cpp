@@ -121,7 +121,7 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
     ir::StrategyMap final;
     final.mesh = program.mesh;
     for (const auto& op : program.graph.ops())
-      if (auto s = passes::assignedStrategy(op)) final.ops[op.name] = *s;
+      if (auto s = passes::assignedStrategy(op)) final.ops[passes::strategyKey(program.graph, op)] = *s;
     for (ir::ValueId p : program.graph.params())
       if (parallel->layouts[size_t(p)]) {
         ir::ParamLayout pl;
