@@ -17,6 +17,9 @@ struct Pass {
 
 // Every pass shardc knows, in pipeline order.
 const std::vector<Pass>& allPasses();
+// Passes that `shardc compile` runs itself on a rank program (they need more than the graph): names that
+// --dump-after accepts too.
+const std::vector<std::string>& compilePassNames();
 const Pass* findPass(const std::string& name);
 
 // The passes, one per file.

@@ -40,6 +40,7 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     args->compile.modelPath = args->model.path;
+    args->compile.dumpAfter = args->model.passOptions.dumpAfter;
     if (!args->strategyPath.empty()) args->compile.strategy = frontend::readStrategyFile(args->strategyPath);
     ir::Graph g = loadModel(args->model, out);
     compileGraph(g, args->compile, out);

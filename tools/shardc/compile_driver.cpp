@@ -90,17 +90,31 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   std::map<std::string, std::shared_ptr<const ir::Tensor>> paramData;
   for (ir::ValueId p : global.params()) paramData[global.value(p).name] = global.value(p).data;
   std::optional<passes::ParallelPlan> parallel;
+  auto dump = [&](const std::string& pass) {
+    if (!options.dumpAfter.count(pass) && !options.dumpAfter.count("all")) return;
+    log << "// ----- after " << pass << " -----\n" << ir::printGraph(program.graph);
+    if (pass == "propagate-layouts")
+      for (size_t v = 0; v < parallel->layouts.size(); ++v)
+        if (parallel->layouts[v]) log << "// %" << program.graph.value(ir::ValueId(v)).name << ": " << parallel->layouts[v]->str() << "\n";
+  };
   if (options.ranks > 1 || !options.strategy.ops.empty()) {
     passes::assignStrategies(program.graph, options.strategy);
+    dump("assign-strategies");
     parallel = passes::propagateLayouts(program.graph, options.ranks);
+    dump("propagate-layouts");
     passes::insertRedistribution(program.graph, *parallel);
+    dump("insert-redistribution");
     passes::partition(program.graph, *parallel);
+    dump("partition");
     program.mesh = parallel->mesh;
     program.ranks.clear();
     for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(int(r));
   }
   passes::runFuseElementwise(program.graph);
+  dump("fuse");
   program.plan = passes::planMemory(program.graph);
+  if (options.dumpAfter.count("plan-memory") || options.dumpAfter.count("all"))
+    log << "// ----- after plan-memory -----\n" << passes::printBufferPlan(program.graph, program.plan);
 
   OutputDirectory out(options.outDir);
   std::string object = out.path("obj/program_0.o");

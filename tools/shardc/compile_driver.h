@@ -2,6 +2,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct CompileOptions {
   ir::StrategyMap strategy;
   // OUT/strategy.json is always shardc's form; also write mindspore-json or mindspore-pb when asked.
   std::string strategyFormat;
+  // Print the rank program after these passes (or "all") to the log stream.
+  std::set<std::string> dumpAfter;
 };
 
 // The libraries an executable links with: the runtime's main, the runtime, MPI (set at build time).
