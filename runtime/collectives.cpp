@@ -39,10 +39,12 @@ bool prepare(shardrt_context* ctx, int32_t group, int32_t dtype, MPI_Datatype& t
     shardrt_set_error(ctx, "%s: element type %s cannot be communicated", what, shardrt_dtype_name(dtype));
     return false;
   }
+  ctx->collectiveStart = MPI_Wtime();
   return true;
 }
 
 int check(shardrt_context* ctx, int rc, const char* what) {
+  ctx->collectiveSeconds += MPI_Wtime() - ctx->collectiveStart;
   if (rc == MPI_SUCCESS) return 0;
   char msg[MPI_MAX_ERROR_STRING];
   int len = 0;
@@ -177,5 +179,6 @@ int shardrt_broadcast(shardrt_context* ctx, int32_t group, void* buf, int64_t co
 }
 
 uint64_t shardrt_bytes_sent(const shardrt_context* ctx) { return ctx->bytesSent; }
+double shardrt_collective_seconds(const shardrt_context* ctx) { return ctx->collectiveSeconds; }
 
 }  // extern "C"

@@ -15,6 +15,8 @@ struct shardrt_context {
   // MPI communicators (MPI_Comm, kept opaque here so that this header needs no mpi.h): [0] = the base one.
   std::vector<void*> groups;
   uint64_t bytesSent = 0;
+  double collectiveSeconds = 0;  // time spent inside collectives
+  double collectiveStart = 0;
 };
 
 // MPI set-up and tear-down of a context (collectives.cpp).

@@ -210,10 +210,16 @@ int main(int argc, char** argv) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (r >= u.warmup) times.push_back(ms);
   }
-  if (u.repeat > 1 || u.warmup > 0) {
+  if ((u.repeat > 1 || u.warmup > 0) && rank == 0) {
     std::sort(times.begin(), times.end());
     std::fprintf(stderr, "shardrt: %zu runs: min %.3f ms, median %.3f ms, max %.3f ms\n", times.size(), times.front(),
                  times[times.size() / 2], times.back());
+    if (mpi) {
+      int runs = u.warmup + u.repeat;
+      std::fprintf(stderr, "shardrt: rank 0 per run: %.3f ms in collectives, %llu bytes sent\n",
+                   1e3 * shardrt_collective_seconds(ctx) / runs,
+                   static_cast<unsigned long long>(shardrt_bytes_sent(ctx) / static_cast<uint64_t>(runs)));
+    }
   }
 
   // Every rank computes the whole outputs of an SPMD program's replicated results; rank 0 writes them.

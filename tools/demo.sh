@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds shardc, writes the seed documents' MLP as ONNX (fixed-seed weights),
-# compiles it to a native executable, runs it, and prints its 10 outputs beside the reference interpreter's.
+# compiles it to a native executable, runs it, and prints its 10 outputs beside the reference interpreter's; then
+# the seed documents' 8-rank example under mpirun (semi-auto parallel from MindSpore's strategy file) against one rank.
 set -euo pipefail
+export OMPI_MCA_rmaps_base_oversubscribe=1
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 tools/build.sh shardc shardc-make-demo-model
@@ -24,3 +26,13 @@ echo "== the reference interpreter (shardc eval)"
 echo
 echo "== the 10 outputs: executable against interpreter"
 "$shardc" compare "$demo/run/logits.npy" "$demo/eval/logits.npy"
+
+echo
+echo "== the seed documents' 8-rank example: layer1 ((2,1),(1,2)), layer3 ((2,2),(2,1)), batch 8"
+build/tools/shardc-make-demo-model -o "$demo/unused.onnx" --input "$demo/x8.npy" --batch 8
+"$shardc" compile "$demo/mlp.onnx" --shape x=8x28x28 --ranks 8 \
+  --strategy ../shared/fixtures/mindspore/synthetic_strategy_8dev.json -o "$demo/seed8" --dump-after partition
+"$shardc" run "$demo/seed8" -- --input "x=$demo/x8.npy" --output-dir "$demo/seed8.run"
+"$shardc" eval "$demo/mlp.onnx" --shape x=8x28x28 --input "x=$demo/x8.npy" --output-dir "$demo/seed8.eval" > /dev/null
+echo "== 8 ranks against one (the interpreter), all 80 outputs"
+"$shardc" compare "$demo/seed8.run/logits.npy" "$demo/seed8.eval/logits.npy" --show 10

@@ -62,6 +62,7 @@ fi
 run dp1 1
 run dp2 2
 run dp4 4
+run dp8 8
 # A split that needs an all-to-all: layer1 splits rows, layer2 wants its input split on columns.
 cat > "$work/a2a.json" <<'JSON'
 {"format": "shardc-strategy", "version": 1,

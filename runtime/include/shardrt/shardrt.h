@@ -112,6 +112,8 @@ int shardrt_all_to_all(shardrt_context* ctx, int32_t group, const void* send, vo
 int shardrt_broadcast(shardrt_context* ctx, int32_t group, void* buf, int64_t count, int32_t dtype, int32_t root);
 /* Bytes this rank has sent in collectives since the context was created (ring-algorithm accounting). */
 uint64_t shardrt_bytes_sent(const shardrt_context* ctx);
+/* Seconds this rank has spent inside collectives since the context was created. */
+double shardrt_collective_seconds(const shardrt_context* ctx);
 
 /* ---- weight files ------------------------------------------------------------------------------------------
  * weights/rank_K.bin, little-endian:
