@@ -59,6 +59,13 @@ graph @mlp {
 )");
   for (int rank = 0; rank < 8; ++rank)
     EXPECT_TRUE(std::filesystem::exists(dir / ("out/bin/rank_" + std::to_string(rank))));
+
+  // shardc graph: the partitioned program with layouts, and each collective with its group and bytes.
+  r = runCli({"graph", dir / "out"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(R"x(label="param layer1.weight\nf32[784,256]\n[784,512] over [2,2,2]: (*, 1)")x"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"x(label="AllReduce\ngroup: mesh axes 1 (2 ranks)\n160 B/rank")x"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"x(label="AllToAll\ngroup: mesh axes 1 (2 ranks)\n2048 B/rank")x"), std::string::npos) << r.out;
 }
 
 TEST(CliCompileParallel, StrategyErrorsAreOneLineAndLeaveNothing) {

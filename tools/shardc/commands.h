@@ -19,6 +19,7 @@ int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostr
 void addCompareCommand(CLI::App& app, std::ostream& out, int& status);
 void addCompileCommand(CLI::App& app, std::ostream& out, int& status);
 void addRunCommand(CLI::App& app, std::ostream& out, int& status);
+void addGraphCommand(CLI::App& app, std::ostream& out, int& status);
 void addEvalCommand(CLI::App& app, std::ostream& out, int& status);
 void addInspectCommand(CLI::App& app, std::ostream& out, int& status);
 void addConformanceCommand(CLI::App& app, std::ostream& out, int& status);

@@ -72,6 +72,15 @@ std::string commentLines(const std::string& text) {
   return out;
 }
 
+// "layout %name: [8,784] over [2,2,2]: (0, *)" for every value the parallel passes placed.
+std::string layoutLines(const ir::Graph& g, const passes::ParallelPlan* plan) {
+  std::string out;
+  if (!plan) return out;
+  for (size_t v = 0; v < plan->layouts.size() && v < g.numValues(); ++v)
+    if (plan->layouts[v]) out += "layout %" + g.value(ir::ValueId(v)).name + ": " + plan->layouts[v]->str() + "\n";
+  return out;
+}
+
 }  // namespace
 
 codegen::LinkOptions runtimeLinkOptions() {
@@ -156,8 +165,9 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
       std::filesystem::create_hard_link(out.path("weights/rank_0.bin"), out.path("weights/rank_" + std::to_string(r) + ".bin"));
   }
   frontend::writeFileAtomically(out.path("programs/program_0.ir"),
-                                ir::printGraph(program.graph) + commentLines("buffer plan\n" +
-                                                                             passes::printBufferPlan(program.graph, program.plan)));
+                                ir::printGraph(program.graph) +
+                                    commentLines("buffer plan\n" + passes::printBufferPlan(program.graph, program.plan)) +
+                                    commentLines(layoutLines(program.graph, parallel ? &*parallel : nullptr)));
 
   nlohmann::json manifest;
   manifest["format"] = "shardc-manifest";

@@ -18,6 +18,7 @@ int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostr
   addInspectCommand(app, out, status);
   addConformanceCommand(app, out, status);
   addRunCommand(app, out, status);
+  addGraphCommand(app, out, status);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
