@@ -77,10 +77,11 @@ ir::TensorLayout onMesh(const ir::TensorLayout& l, const ir::DeviceMesh& mesh) {
   return out;
 }
 
-ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices) {
+ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::DeviceMesh& mesh) {
   const auto& ops = g.ops();
   std::vector<std::optional<ShardingDecision>> decisions(ops.size());
   std::vector<ir::DeviceMesh> arrangements;
+  if (mesh.rank() > 0) arrangements.push_back(mesh);
   for (size_t i = 0; i < ops.size(); ++i)
     if (auto s = assignedStrategy(ops[i])) {
       decisions[i] = applyShardingRule(g, ops[i], *s, devices);

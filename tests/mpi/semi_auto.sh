@@ -30,6 +30,7 @@ if [ -d "$fixtures" ]; then
   run seed_json 8 --strategy "$fixtures/synthetic_strategy_8dev.json"
   "$shardc" inspect "$fixtures/synthetic_strategy_8dev.json" --format shardc -o "$work/seed_shardc.json" > /dev/null
   run seed_shardc 8 --strategy "$work/seed_shardc.json"
+  run seed_mesh 8 --mesh 2x4 --strategy "$fixtures/synthetic_strategy_8dev.json"
   # layer3 splits its reduction dim: its partial sums meet in exactly one all-reduce.
   [ "$(count seed_json AllReduce)" -eq 1 ] || { echo "seed: expected one all-reduce"; exit 1; }
   # At the seed's own batch of 1 the strategy cannot split the batch two ways.

@@ -16,6 +16,7 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
     ModelOptions model;
     CompileOptions compile;
     std::string strategyPath;
+    std::string mesh;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("compile", "Compile a model into native executables, one per rank");
@@ -34,6 +35,7 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--strategy", args->strategyPath,
                   "Strategy file: MindSpore protobuf or JSON, or shardc JSON (ops without one are derived)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--mesh", args->mesh, "The device mesh, e.g. 2x4 (its product is the rank count)");
   cmd->add_option("--strategy-format", args->compile.strategyFormat,
                    "Also write the final strategy as OUT/strategy.mindspore.json (mindspore-json) or OUT/strategy.ckpt (mindspore-pb)")
       ->check(CLI::IsMember({"shardc", "mindspore-json", "mindspore-pb"}));
@@ -42,6 +44,14 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
     args->compile.modelPath = args->model.path;
     args->compile.dumpAfter = args->model.passOptions.dumpAfter;
     if (!args->strategyPath.empty()) args->compile.strategy = frontend::readStrategyFile(args->strategyPath);
+    if (!args->mesh.empty()) {
+      ir::Shape m = parseShapeArg("mesh=" + args->mesh).second;
+      if (m.rank() == 0 || m.numElements() <= 0) ir::fail("--mesh '{}': expected e.g. 2x4", args->mesh);
+      if (args->compile.ranks > 1 && args->compile.ranks != m.numElements())
+        ir::fail("--mesh {} has {} ranks, --ranks says {}", args->mesh, m.numElements(), args->compile.ranks);
+      args->compile.ranks = m.numElements();
+      args->compile.mesh = ir::DeviceMesh(m.dims);
+    }
     ir::Graph g = loadModel(args->model, out);
     compileGraph(g, args->compile, out);
     status = 0;

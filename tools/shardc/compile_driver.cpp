@@ -93,7 +93,7 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   auto start = std::chrono::steady_clock::now();
   ir::RankProgram program;
   program.name = "program_0";
-  program.mesh = options.mesh;
+  program.mesh = options.mesh.rank() ? options.mesh : ir::DeviceMesh({1});
   for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(int(r));
   program.graph = global;
   std::map<std::string, std::shared_ptr<const ir::Tensor>> paramData;
@@ -109,7 +109,7 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   if (options.ranks > 1 || !options.strategy.ops.empty()) {
     passes::assignStrategies(program.graph, options.strategy);
     dump("assign-strategies");
-    parallel = passes::propagateLayouts(program.graph, options.ranks);
+    parallel = passes::propagateLayouts(program.graph, options.ranks, options.mesh);
     dump("propagate-layouts");
     passes::insertRedistribution(program.graph, *parallel);
     dump("insert-redistribution");

@@ -21,7 +21,7 @@ struct CompileOptions {
   bool quiet = false;
   // The job's device mesh. A graph without collectives runs the same on every rank; one with them is a rank
   // program whose collectives name this mesh's axes.
-  ir::DeviceMesh mesh{std::vector<int64_t>{1}};
+  ir::DeviceMesh mesh;
   // Semi-auto parallel: the ranks of the job and the strategies of its ops (empty: none given). With more than
   // one rank the graph is split by the parallel passes and the mesh is the one they refine.
   int64_t ranks = 1;
