@@ -81,6 +81,12 @@ void setAssignedStrategy(ir::Op& op, const ir::OpStrategy& s) {
 }
 
 void assignStrategies(ir::Graph& g, const ir::StrategyMap& strategies) {
+  for (const auto& [name, layout] : strategies.params) {
+    (void)layout;
+    auto v = g.findValue(name);
+    if (!v || g.value(*v).role != ir::ValueRole::Param)
+      ir::fail("strategy entry for parameter '{}': the model has no parameter of that name", name);
+  }
   for (const auto& [key, strategy] : strategies.ops) {
     std::vector<size_t> ops = byPrimitiveAndParam(g, key);
     if (ops.empty())

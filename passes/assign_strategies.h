@@ -13,7 +13,7 @@
 
 namespace shardc::passes {
 
-// Throws ir::Error naming the entry when it matches no op of the model.
+// Throws ir::Error naming the entry when it matches no op (or, for a parameter's layout, no parameter) of the model.
 void assignStrategies(ir::Graph& g, const ir::StrategyMap& strategies);
 
 // The key MindSpore would save op's strategy under: <Primitive>_<first parameter it reads>, or the node's name

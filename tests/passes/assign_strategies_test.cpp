@@ -67,6 +67,14 @@ TEST(AssignStrategies, EntriesForOpsTheModelLacksAreErrors) {
   ir::StrategyMap t;
   t.ops["conv7"] = {{{2}}, 0};
   EXPECT_THROW(assignStrategies(g, t), ir::Error);
+  ir::StrategyMap u;
+  u.params["layer9.weight"] = {};
+  try {
+    assignStrategies(g, u);
+    FAIL() << "no error";
+  } catch (const ir::Error& e) {
+    EXPECT_STREQ(e.what(), "strategy entry for parameter 'layer9.weight': the model has no parameter of that name");
+  }
 }
 
 }  // namespace
