@@ -128,6 +128,11 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
         out.dimAxes[outShape.rank() - 2] = la.dimAxes[rowDim];
       }
       req = {la, whole(op.operands[1])};
+    } else if (op.kind == ir::OpKind::ReduceSum) {
+      // Reduce where the data lies: a split reduced dim becomes a partial sum instead of a gather of the input.
+      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
+      req = {in};
+      out = reducedLayout(op, in, outShape);
     } else if (op.kind == ir::OpKind::Reshape) {
       // A tensor split on dim 0 only reshapes locally when the new dim 0 divides the same way.
       ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));

@@ -1,5 +1,7 @@
 #include "passes/sharding_rules.h"
 
+#include <algorithm>
+
 #include <fmt/ranges.h>
 
 #include "ir/error.h"
@@ -150,16 +152,52 @@ ShardingDecision elementwiseRule(const Checker& c, int64_t devices) {
   return r;
 }
 
+// ReduceSum: the input split as the strategy says; kept dims keep their split, a split reduced dim leaves the
+// result partial along its device dim (each rank sums its part; the parts are added across ranks later).
+ShardingDecision reduceSumRule(const Checker& c, int64_t devices) {
+  c.inputs(1);
+  c.fits(0);
+  const ir::Shape& S = c.g.value(c.op.operands[0]).type.shape;
+  const ir::Shape& Y = c.g.value(c.op.results[0]).type.shape;
+  ShardingDecision r;
+  r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
+  std::vector<int> map(S.rank());
+  for (size_t d = 0; d < S.rank(); ++d) map[d] = int(d);
+  r.inputs = {layoutOn(S, r.deviceMatrix, map)};
+  r.output = reducedLayout(c.op, r.inputs[0], Y);
+  return r;
+}
+
 }  // namespace
 
+ir::TensorLayout reducedLayout(const ir::Op& op, const ir::TensorLayout& in, const ir::Shape& resultShape) {
+  std::vector<int64_t> axes = op.attrs.getInts("axes");
+  bool keep = op.attrs.getInt("keepdims", 1) != 0;
+  ir::TensorLayout out = ir::TensorLayout::replicated(resultShape, in.mesh);
+  out.partialAxes = in.partialAxes;
+  size_t od = 0;
+  for (size_t d = 0; d < in.dimAxes.size(); ++d) {
+    bool reduced = axes.empty() || std::find(axes.begin(), axes.end(), int64_t(d)) != axes.end();
+    if (reduced) {
+      out.partialAxes.insert(out.partialAxes.end(), in.dimAxes[d].begin(), in.dimAxes[d].end());
+      if (keep) ++od;
+    } else {
+      out.dimAxes[od++] = in.dimAxes[d];
+    }
+  }
+  std::sort(out.partialAxes.begin(), out.partialAxes.end());
+  return out;
+}
+
 bool hasShardingRule(ir::OpKind kind) {
-  return kind == ir::OpKind::MatMul || ir::opCategory(kind) != ir::OpCategory::Other;
+  return kind == ir::OpKind::MatMul || kind == ir::OpKind::ReduceSum || ir::opCategory(kind) != ir::OpCategory::Other;
 }
 
 ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const ir::OpStrategy& strategy,
                                    int64_t devices) {
   Checker c{g, op, strategy};
   if (op.kind == ir::OpKind::MatMul) return matmulRule(c, devices);
+  if (op.kind == ir::OpKind::ReduceSum) return reduceSumRule(c, devices);
   if (ir::opCategory(op.kind) != ir::OpCategory::Other) return elementwiseRule(c, devices);
   ir::unsupported("{}: no sharding rule for {} yet", c.who(), ir::opKindName(op.kind));
 }

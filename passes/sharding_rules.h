@@ -28,6 +28,10 @@ struct ShardingDecision {
 ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const ir::OpStrategy& strategy,
                                    int64_t devices);
 
+// A ReduceSum's result layout from its input's: kept dims keep their split; the mesh axes of reduced dims hold
+// partial sums (to be added across ranks by whoever needs the whole value).
+ir::TensorLayout reducedLayout(const ir::Op& op, const ir::TensorLayout& in, const ir::Shape& resultShape);
+
 // Does this op kind have a rule?
 bool hasShardingRule(ir::OpKind kind);
 
