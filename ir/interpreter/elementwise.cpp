@@ -1,108 +1,114 @@
-// Unary and binary elementwise ops with numpy broadcasting.
+// Unary and binary elementwise ops, binary ones with numpy broadcasting. Float-like types compute in double and
+// round once to the element type; integers wrap on overflow and divide truncating toward zero.
 #include <cmath>
 
-#include "ir/error.h"
+#include "ir/interpreter/element.h"
 #include "ir/interpreter/kernels.h"
+#include "ir/interpreter/strided_walk.h"
 
 namespace shardc::ir::interp {
 namespace {
 
-template <typename T>
-T applyUnary(OpKind k, T x) {
-  if constexpr (std::is_floating_point_v<T>) {
-    double d = x;
-    switch (k) {
-      case OpKind::Identity: return x;
-      case OpKind::Neg: return static_cast<T>(-d);
-      case OpKind::Relu: return d < 0 ? T(0) : x;
-      case OpKind::Sigmoid: return static_cast<T>(d >= 0 ? 1.0 / (1.0 + std::exp(-d)) : std::exp(d) / (1.0 + std::exp(d)));
-      case OpKind::Tanh: return static_cast<T>(std::tanh(d));
-      case OpKind::Exp: return static_cast<T>(std::exp(d));
-      case OpKind::Sqrt: return static_cast<T>(std::sqrt(d));
-      default: break;
-    }
-  } else {
-    switch (k) {
-      case OpKind::Identity: return x;
-      case OpKind::Neg: return static_cast<T>(-x);
-      case OpKind::Relu: return x < T(0) ? T(0) : x;
-      default: unsupported("{} on an integer element type", opKindName(k));
-    }
+template <typename T, typename F>
+void mapUnary(const Tensor& x, Tensor& result, F f) {
+  const T* in = x.data<T>();
+  T* out = result.data<T>();
+  for (int64_t i = 0, n = result.numElements(); i < n; ++i) out[i] = f(in[i]);
+}
+
+// f applied to numpy-broadcast pairs of elements.
+template <typename T, typename F>
+void mapBinary(const Tensor& a, const Tensor& b, Tensor& result, F f) {
+  const T* x = a.data<T>();
+  const T* y = b.data<T>();
+  T* out = result.data<T>();
+  if (a.shape() == result.shape() && b.shape() == result.shape()) {
+    for (int64_t i = 0, n = result.numElements(); i < n; ++i) out[i] = f(x[i], y[i]);
+    return;
   }
-  fail("{} is not a unary elementwise op", opKindName(k));
+  const Shape& s = result.shape();
+  walkStrided<2>(s, {broadcastStrides(a.shape(), s), broadcastStrides(b.shape(), s)},
+                 [&](int64_t i, const std::array<int64_t, 2>& off) { out[i] = f(x[off[0]], y[off[1]]); });
+}
+
+// A float-like element through a function of double.
+template <typename T, typename F>
+auto viaDouble(F f) {
+  return [f](T x) { return fromDouble<T>(f(toDouble(x))); };
+}
+template <typename T, typename F>
+auto viaDouble2(F f) {
+  return [f](T x, T y) { return fromDouble<T>(f(toDouble(x), toDouble(y))); };
 }
 
 template <typename T>
-T applyBinary(OpKind k, T x, T y) {
-  if constexpr (std::is_same_v<T, bool>) {
-    unsupported("{} on bool", opKindName(k));
-  } else if constexpr (std::is_floating_point_v<T>) {
-    double a = x, b = y;
+void unaryKernel(OpKind k, DType t, const Tensor& x, Tensor& r) {
+  if (k == OpKind::Identity) return mapUnary<T>(x, r, [](T v) { return v; });
+  if constexpr (kFloatLike<T>) {
     switch (k) {
-      case OpKind::Add: return static_cast<T>(a + b);
-      case OpKind::Sub: return static_cast<T>(a - b);
-      case OpKind::Mul: return static_cast<T>(a * b);
-      case OpKind::Div: return static_cast<T>(a / b);
+      case OpKind::Neg: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return -v; }));
+      case OpKind::Relu: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return v < 0 ? 0.0 : v; }));
+      case OpKind::Sigmoid:
+        return mapUnary<T>(x, r, viaDouble<T>([](double v) {
+                             // Stable on both sides: exp of a non-positive number never overflows.
+                             return v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v));
+                           }));
+      case OpKind::Tanh: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::tanh(v); }));
+      case OpKind::Exp: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::exp(v); }));
+      case OpKind::Sqrt: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::sqrt(v); }));
       default: break;
     }
-  } else {
+  } else if constexpr (kInteger<T>) {
     switch (k) {
-      case OpKind::Add: return static_cast<T>(x + y);
-      case OpKind::Sub: return static_cast<T>(x - y);
-      case OpKind::Mul: return static_cast<T>(x * y);
-      case OpKind::Div:
-        if (y == 0) fail("integer division by zero");
-        return static_cast<T>(x / y);
+      case OpKind::Neg: return mapUnary<T>(x, r, [](T v) { return wrapNeg(v); });
+      case OpKind::Relu: return mapUnary<T>(x, r, [](T v) { return v < T(0) ? T(0) : v; });
       default: break;
     }
   }
-  fail("{} is not a binary elementwise op", opKindName(k));
+  unsupportedElementType(t, k);
+}
+
+template <typename T>
+T divideInts(T a, T b) {
+  if (b == T(0)) fail("integer division by zero");
+  if constexpr (std::is_signed_v<T>) {
+    if (b == T(-1)) return wrapNeg(a);  // min / -1 overflows; numpy wraps
+  }
+  return static_cast<T>(a / b);  // C++ truncates toward zero, as ONNX does
+}
+
+template <typename T>
+void binaryKernel(OpKind k, DType t, const Tensor& a, const Tensor& b, Tensor& r) {
+  if constexpr (kFloatLike<T>) {
+    switch (k) {
+      case OpKind::Add: return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return x + y; }));
+      case OpKind::Sub: return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return x - y; }));
+      case OpKind::Mul: return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return x * y; }));
+      case OpKind::Div: return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return x / y; }));
+      default: break;
+    }
+  } else if constexpr (kInteger<T>) {
+    switch (k) {
+      case OpKind::Add: return mapBinary<T>(a, b, r, [](T x, T y) { return wrapAdd(x, y); });
+      case OpKind::Sub: return mapBinary<T>(a, b, r, [](T x, T y) { return wrapSub(x, y); });
+      case OpKind::Mul: return mapBinary<T>(a, b, r, [](T x, T y) { return wrapMul(x, y); });
+      case OpKind::Div: return mapBinary<T>(a, b, r, [](T x, T y) { return divideInts(x, y); });
+      default: break;
+    }
+  }
+  unsupportedElementType(t, k);
 }
 
 }  // namespace
 
-std::vector<int64_t> stridedOffsets(const Shape& shape, const std::vector<int64_t>& strides) {
-  std::vector<int64_t> offsets(static_cast<size_t>(shape.numElements()));
-  std::vector<int64_t> pos(shape.rank(), 0);
-  int64_t cur = 0;
-  for (auto& o : offsets) {
-    o = cur;
-    for (size_t d = shape.rank(); d-- > 0;) {
-      ++pos[d];
-      cur += strides[d];
-      if (pos[d] < shape.dims[d]) break;
-      cur -= strides[d] * pos[d];
-      pos[d] = 0;
-    }
-  }
-  return offsets;
-}
-
-std::vector<int64_t> broadcastIndex(const Shape& s, const Shape& out) {
-  std::vector<int64_t> strides(out.rank(), 0);
-  std::vector<int64_t> own = s.strides();
-  size_t off = out.rank() - s.rank();
-  for (size_t d = 0; d < s.rank(); ++d) strides[d + off] = s.dims[d] == 1 ? 0 : own[d];
-  return stridedOffsets(out, strides);
-}
-
 void elementwise(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {
-  DType t = in[0]->dtype();
-  if (t == DType::f16 || t == DType::bf16) unsupported("element type {}", dtypeName(t));
-  const Shape& out = result.shape();
-  int64_t n = out.numElements();
-  dispatchDType(t, [&](auto tag) {
+  DType t = result.dtype();
+  dispatchElement(t, [&](auto tag) {
     using T = decltype(tag);
-    T* r = result.data<T>();
-    if (in.size() == 1) {
-      const T* x = in[0]->data<T>();
-      for (int64_t i = 0; i < n; ++i) r[i] = applyUnary<T>(op.kind, x[i]);
-      return;
-    }
-    std::vector<int64_t> ia = broadcastIndex(in[0]->shape(), out), ib = broadcastIndex(in[1]->shape(), out);
-    const T* x = in[0]->data<T>();
-    const T* y = in[1]->data<T>();
-    for (int64_t i = 0; i < n; ++i) r[i] = applyBinary<T>(op.kind, x[ia[size_t(i)]], y[ib[size_t(i)]]);
+    if (in.size() == 1)
+      unaryKernel<T>(op.kind, t, *in[0], result);
+    else
+      binaryKernel<T>(op.kind, t, *in[0], *in[1], result);
   });
 }
 
