@@ -28,10 +28,10 @@ enum class OpKind {
   Transpose,  // attr perm
   Reshape,    // attr shape: the final static shape (no 0 / -1)
   Flatten,    // attr axis; lowered to Reshape by canonicalize
-  Concat,     // attr axis (non-negative)
+  Concat,     // attr axis (negative counts from the end)
   // Normalisation and reductions.
-  Softmax,     // attr axis (non-negative): softmax along that one axis
-  ReduceSum,   // attrs axes (sorted, non-negative, empty = all), keepdims
+  Softmax,     // attr axis (negative counts from the end): softmax along that one axis
+  ReduceSum,   // attrs axes (negative count from the end; empty = all), keepdims
   ReduceMean,  // same
   // Collectives of a rank program, over the group of ranks along mesh axes `axes` (attr, ints) of
   // `group_size` (attr) ranks. They exist only after partitioning; the interpreter does not run them.

@@ -115,6 +115,8 @@ TensorType inferOne(const Op& op, std::span<const TensorType> in) {
       if (in[0].dtype != in[1].dtype) fail("operand types differ");
       Shape out({m, n});
       if (in.size() == 3) {
+        if (in[2].dtype != in[0].dtype)
+          fail("C has element type {}, A and B {}", dtypeName(in[2].dtype), dtypeName(in[0].dtype));
         Shape b = broadcastTypes(out, in[2].shape);
         if (b.rank() != 2 || (b.dims != out.dims && out.isStatic() && b.isStatic()))
           fail("C of shape {} does not broadcast to [{},{}]", in[2].shape.str(), m, n);
@@ -170,6 +172,7 @@ TensorType inferOne(const Op& op, std::span<const TensorType> in) {
     case OpKind::Concat: {
       if (in.empty()) fail("expects at least one operand");
       size_t r = in[0].shape.rank();
+      if (r == 0) fail("cannot concatenate 0-D tensors");
       int64_t axis = normaliseAxis(op.attrs.getInt("axis", 0), r, "axis");
       Shape out = in[0].shape;
       out.dimNames.clear();
@@ -258,7 +261,12 @@ std::vector<TensorType> inferResultTypes(const Graph& g, const Op& op) {
   for (ValueId v : op.operands) in.push_back(g.value(v).type);
   try {
     return inferResultTypes(op, in);
+  } catch (const Unsupported& e) {
+    throw Unsupported(describeOp(g, op) + ": " + e.what());
   } catch (const Error& e) {
+    throw Error(describeOp(g, op) + ": " + e.what());
+  } catch (const std::invalid_argument& e) {
+    // An attribute of the wrong kind (Attributes' getters): name the op too.
     throw Error(describeOp(g, op) + ": " + e.what());
   }
 }

@@ -28,8 +28,11 @@ ir::TensorLayout onMesh(const ir::TensorLayout& l, const ir::DeviceMesh& mesh);
 // where their rule allows (elementwise ops, a Reshape of a tensor split on dim 0), MatMul without a strategy is
 // data parallel, and everything else works on whole tensors. Inputs arrive whole on every rank; parameters are
 // stored as their first consumer needs them; outputs leave whole.
-// `mesh`, when given, is one more arrangement the job's mesh must refine (the user's --mesh).
-ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::DeviceMesh& mesh = {});
+// `mesh`, when given, is one more arrangement the job's mesh must refine (the user's --mesh). With `localInputs`,
+// each rank is given its batch shard of every input (dim 0 split over all ranks when it divides; --local-inputs);
+// otherwise every rank reads the whole input (MindSpore's full_batch).
+ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::DeviceMesh& mesh = {},
+                              bool localInputs = false);
 
 // insert-redistribution: where a value's layout is not what its consumer (or a graph output) needs, inserts the
 // cheapest chain of collectives; afterwards every operand has the layout its op requires.

@@ -77,7 +77,7 @@ ir::TensorLayout onMesh(const ir::TensorLayout& l, const ir::DeviceMesh& mesh) {
   return out;
 }
 
-ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::DeviceMesh& mesh) {
+ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::DeviceMesh& mesh, bool localInputs) {
   const auto& ops = g.ops();
   std::vector<std::optional<ShardingDecision>> decisions(ops.size());
   std::vector<ir::DeviceMesh> arrangements;
@@ -92,7 +92,16 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
   const ir::DeviceMesh& M = plan.mesh;
   plan.layouts.assign(g.numValues(), std::nullopt);
   plan.required.resize(ops.size());
-  for (ir::ValueId v : g.inputs()) plan.layouts[size_t(v)] = ir::TensorLayout::replicated(g.value(v).type.shape, M);
+  for (ir::ValueId v : g.inputs()) {
+    // Local inputs are batch shards, as MindSpore's datasets without full_batch give them: dim 0 over every rank
+    // when it divides, whole otherwise.
+    const ir::Shape& s = g.value(v).type.shape;
+    ir::TensorLayout l = ir::TensorLayout::replicated(s, M);
+    if (localInputs && s.rank() > 0 && s.dims[0] % M.numRanks() == 0)
+      for (size_t a = 0; a < M.rank(); ++a)
+        if (M.shape[a] > 1) l.dimAxes[0].push_back(int(a));
+    plan.layouts[size_t(v)] = l;
+  }
   auto layoutOf = [&](ir::ValueId v) {
     if (!plan.layouts[size_t(v)]) return ir::TensorLayout::replicated(g.value(v).type.shape, M);
     return *plan.layouts[size_t(v)];

@@ -28,6 +28,7 @@ struct Usage {
 
 const char* kUsage =
     "usage: rank_K [--input NAME=FILE.npy | --input FILE.npy]... [--output-dir DIR] [--weights FILE]\n"
+    "              ({rank} in a file name becomes this process's rank)\n"
     "              [--repeat N] [--warmup N]\n"
     "Runs the compiled program once per --repeat (after --warmup unmeasured runs) and writes each output as\n"
     "DIR/NAME.npy. Weights default to <dir of this executable>/../weights/rank_<rank>.bin.\n";
@@ -120,7 +121,11 @@ int main(int argc, char** argv) {
       return fail(rank, shardrt_last_error(ctx));
   }
 
-  // Inputs: NAME=FILE binds by name, FILE fills the next unbound input.
+  // Inputs: NAME=FILE binds by name, FILE fills the next unbound input; "{rank}" in a file name becomes this rank
+  // (inputs compiled with --local-inputs: each rank reads its own part).
+  for (auto& arg : u.inputs)
+    for (size_t at = arg.find("{rank}"); at != std::string::npos; at = arg.find("{rank}"))
+      arg.replace(at, 6, std::to_string(rank));
   std::vector<shardrt::NpyArray> inputs(static_cast<size_t>(prog.num_inputs));
   std::vector<bool> bound(inputs.size(), false);
   size_t next = 0;

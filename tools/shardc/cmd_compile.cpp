@@ -35,6 +35,9 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--strategy", args->strategyPath,
                   "Strategy file: MindSpore protobuf or JSON, or shardc JSON (ops without one are derived)")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("--local-inputs", args->compile.localInputs,
+               "Each rank reads only its own part of every input (pass --input x=x_{rank}.npy to the executables); "
+               "the manifest gives each rank's box");
   cmd->add_option("--mesh", args->mesh, "The device mesh, e.g. 2x4 (its product is the rank count)");
   cmd->add_option("--strategy-format", args->compile.strategyFormat,
                    "Also write the final strategy as OUT/strategy.mindspore.json (mindspore-json) or OUT/strategy.ckpt (mindspore-pb)")

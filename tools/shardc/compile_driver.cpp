@@ -109,7 +109,7 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   if (options.ranks > 1 || !options.strategy.ops.empty()) {
     passes::assignStrategies(program.graph, options.strategy);
     dump("assign-strategies");
-    parallel = passes::propagateLayouts(program.graph, options.ranks, options.mesh);
+    parallel = passes::propagateLayouts(program.graph, options.ranks, options.mesh, options.localInputs);
     dump("propagate-layouts");
     passes::insertRedistribution(program.graph, *parallel);
     dump("insert-redistribution");
@@ -176,7 +176,21 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   manifest["target"] = codegen::describeTarget(options.codegen.target);
   manifest["ranks"] = program.ranks.size();
   manifest["mesh"] = program.mesh.shape;
-  for (ir::ValueId v : global.inputs()) manifest["inputs"].push_back(describeValue(global.value(v)));
+  for (size_t i = 0; i < global.inputs().size(); ++i) {
+    nlohmann::json in = describeValue(global.value(global.inputs()[i]));
+    ir::ValueId local = program.graph.inputs()[i];
+    if (parallel && parallel->layouts[size_t(local)]) {
+      const ir::TensorLayout& l = *parallel->layouts[size_t(local)];
+      in["layout"] = l.str();
+      in["local_shape"] = l.localShape().dims;
+      if (options.localInputs) {
+        nlohmann::json boxes = nlohmann::json::array();
+        for (int r : program.ranks) boxes.push_back({{"offset", l.box(r).offset}, {"extent", l.box(r).extent}});
+        in["rank_boxes"] = boxes;
+      }
+    }
+    manifest["inputs"].push_back(in);
+  }
   for (ir::ValueId v : global.outputs()) manifest["outputs"].push_back(describeValue(global.value(v)));
   manifest["programs"] = {{{"name", program.name},
                            {"ranks", program.ranks},

@@ -28,6 +28,8 @@ struct CompileOptions {
   ir::StrategyMap strategy;
   // OUT/strategy.json is always shardc's form; also write mindspore-json or mindspore-pb when asked.
   std::string strategyFormat;
+  // Each rank reads only its part of every input (files named with {rank}); default: the whole input everywhere.
+  bool localInputs = false;
   // Print the rank program after these passes (or "all") to the log stream.
   std::set<std::string> dumpAfter;
 };
