@@ -23,6 +23,8 @@ void emitReduce(LoopBuilder& lb, const KernelArgs& a) {
     (reduced ? redStrides : keptStrides).push_back(strides[d]);
     if (reduced) count *= s.dims[d];
   }
+  // A rank program's ReduceMean over its part of a split dim divides by the whole dim's count.
+  count = a.op.attrs.getInt("divisor", count);
   bool fp = ir::isFloat(t);
   bool mean = a.op.kind == ir::OpKind::ReduceMean;
   llvm::Type* accTy = fp ? b.getDoubleTy() : b.getInt64Ty();

@@ -32,7 +32,7 @@ enum class OpKind {
   // Normalisation and reductions.
   Softmax,     // attr axis (negative counts from the end): softmax along that one axis
   ReduceSum,   // attrs axes (negative count from the end; empty = all), keepdims
-  ReduceMean,  // same
+  ReduceMean,  // same; in a rank program, attr divisor (the global count) when the reduced dims are split
   // Collectives of a rank program, over the group of ranks along mesh axes `axes` (attr, ints) of
   // `group_size` (attr) ranks. They exist only after partitioning; the interpreter does not run them.
   AllReduce,      // sum over the group; shape unchanged

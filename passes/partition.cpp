@@ -1,4 +1,6 @@
 // partition: the global graph, with its collectives in place, becomes the program every rank runs.
+#include <algorithm>
+
 #include "ir/error.h"
 #include "ir/type_inference.h"
 #include "passes/parallel_plan.h"
@@ -19,6 +21,20 @@ void partition(ir::Graph& g, const ParallelPlan& plan) {
   }
   for (ir::Op& op : g.ops()) {
     if (op.kind == ir::OpKind::Reshape) op.attrs.set("shape", localType(op.results[0]).shape.dims);
+    if (op.kind == ir::OpKind::ReduceMean && plan.layouts[size_t(op.operands[0])]) {
+      // Each rank averages its part of a split reduced dim; dividing by the global count makes the parts' partial
+      // sums add up to the mean.
+      const ir::TensorLayout& in = *plan.layouts[size_t(op.operands[0])];
+      std::vector<int64_t> axes = op.attrs.getInts("axes");
+      int64_t count = 1;
+      bool split = false;
+      for (size_t d = 0; d < in.shape.rank(); ++d)
+        if (axes.empty() || std::find(axes.begin(), axes.end(), int64_t(d)) != axes.end()) {
+          count *= in.shape.dims[d];
+          split = split || in.splitFactor(d) > 1;
+        }
+      if (split) op.attrs.set("divisor", count);
+    }
     ir::TensorType t = ir::inferResultTypes(g, op)[0];
     ir::TensorType expected = localType(op.results[0]);
     if (!(t == expected))

@@ -137,7 +137,8 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
         out.dimAxes[outShape.rank() - 2] = la.dimAxes[rowDim];
       }
       req = {la, whole(op.operands[1])};
-    } else if (op.kind == ir::OpKind::ReduceSum) {
+    } else if (op.kind == ir::OpKind::ReduceSum ||
+               (op.kind == ir::OpKind::ReduceMean && ir::isFloat(g.value(op.operands[0]).type.dtype))) {
       // Reduce where the data lies: a split reduced dim becomes a partial sum instead of a gather of the input.
       ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
       req = {in};

@@ -190,7 +190,8 @@ ir::TensorLayout reducedLayout(const ir::Op& op, const ir::TensorLayout& in, con
 }
 
 bool hasShardingRule(ir::OpKind kind) {
-  return kind == ir::OpKind::MatMul || kind == ir::OpKind::ReduceSum || ir::opCategory(kind) != ir::OpCategory::Other;
+  return kind == ir::OpKind::MatMul || kind == ir::OpKind::ReduceSum || kind == ir::OpKind::ReduceMean ||
+         ir::opCategory(kind) != ir::OpCategory::Other;
 }
 
 ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const ir::OpStrategy& strategy,
@@ -198,6 +199,11 @@ ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const i
   Checker c{g, op, strategy};
   if (op.kind == ir::OpKind::MatMul) return matmulRule(c, devices);
   if (op.kind == ir::OpKind::ReduceSum) return reduceSumRule(c, devices);
+  if (op.kind == ir::OpKind::ReduceMean) {
+    if (!ir::isFloat(g.value(op.operands[0]).type.dtype))
+      ir::unsupported("{}: an integer mean cannot be split (its parts truncate)", c.who());
+    return reduceSumRule(c, devices);
+  }
   if (ir::opCategory(op.kind) != ir::OpCategory::Other) return elementwiseRule(c, devices);
   ir::unsupported("{}: no sharding rule for {} yet", c.who(), ir::opKindName(op.kind));
 }

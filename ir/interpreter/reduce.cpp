@@ -24,6 +24,9 @@ void reduce(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) 
     else
       kept.dims.push_back(s.dims[d]);
   }
+  // A rank program's ReduceMean over its part of a split dim divides by the whole dim's count (attr `divisor`):
+  // the parts' means then add up to the mean.
+  count = op.attrs.getInt("divisor", count);
   Strides keptStrides = kept.strides(), toResult(s.rank(), 0);
   for (size_t d = 0, k = 0; d < s.rank(); ++d)
     if (!reduced[d]) toResult[d] = keptStrides[k++];

@@ -21,7 +21,8 @@ int countOps(const std::string& irText, const std::string& kind) {
 }
 
 // x [8,6] · w [6,12] split by columns over 4 ranks, then the sum over the columns.
-void runCase(const std::string& name, const ir::StrategyMap& strategy, int expectedAllReduces, bool gathersColumns) {
+void runCase(const std::string& name, const ir::StrategyMap& strategy, int expectedAllReduces, bool gathersColumns,
+             ir::OpKind reduce = ir::OpKind::ReduceSum) {
   ir::Graph g;
   ir::ValueId x = g.addInput("x", {ir::DType::f32, {8, 6}});
   ir::ValueId w = g.addParam("w", testing::randomTensor(ir::DType::f32, {6, 12}, 5));
@@ -29,7 +30,7 @@ void runCase(const std::string& name, const ir::StrategyMap& strategy, int expec
   ir::Attributes a;
   a.set("axes", std::vector<int64_t>{1});
   a.set("keepdims", int64_t{0});
-  g.setOutputs({g.addOp1(ir::OpKind::ReduceSum, {y}, "s", a, "sum")});
+  g.setOutputs({g.addOp1(reduce, {y}, "s", a, "sum")});
   for (const auto& op : g.ops()) g.value(op.results[0]).type = ir::inferResultTypes(g, op)[0];
   std::ostringstream log;
   tools::prepareGraph(g, {}, log);
@@ -70,6 +71,13 @@ TEST(ParallelReduction, SumWithItsOwnStrategy) {
   // is partial along one axis, and the rows are gathered for the output.
   s.ops["sum"] = {{{2, 2}}, 0};
   runCase("reduce_own", s, 1, true);
+}
+
+// The mean over split columns: each rank divides its part's sum by the whole count; one all-reduce adds them.
+TEST(ParallelReduction, MeanOverColumnsSplitByTheMatMul) {
+  ir::StrategyMap s;
+  s.ops["MatMul_w"] = {{{1, 1}, {1, 4}}, 0};
+  runCase("mean_follow", s, 1, false, ir::OpKind::ReduceMean);
 }
 
 }  // namespace
