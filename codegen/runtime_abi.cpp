@@ -13,7 +13,8 @@ namespace shardc::codegen {
 namespace {
 
 // The runtime's ABI numbers (runtime/include/shardrt/shardrt.h). codegen may not include the runtime's header;
-// tests/codegen checks that these agree with it.
+// tests/codegen/runtime_abi_test.cpp checks the element type codes against it, and every generated executable
+// checks the ABI version when it starts.
 constexpr int32_t kAbiVersion = 2;
 enum RuntimeDType : int32_t {
   SHARDRT_F32 = 1, SHARDRT_F64, SHARDRT_I8, SHARDRT_I16, SHARDRT_I32, SHARDRT_I64, SHARDRT_U8, SHARDRT_U16,
