@@ -1,388 +1,358 @@
+// Recursive descent over the tokens of lexer.h. The grammar (printer.h shows an example):
+//
+//   graph     := 'graph' '@' name '{' statement* '}'
+//   statement := 'input' '%' name ':' type
+//              | 'param' '%' name ':' type '=' ( '<' 'elided' '>' | HEX )
+//              | '%' name (',' '%' name)* '=' OPKIND '(' [ref (',' ref)*] ')' [attrs] ['loc' '(' STRING ')']
+//                ':' type (',' type)*
+//              | 'output' ref (',' ref)*
+//   ref       := '%' name                       (defined by an earlier statement)
+//   name      := WORD of [A-Za-z0-9_.]+ | STRING
+//   type      := DTYPE '[' [dim (',' dim)*] ']'
+//   dim       := DIGITS | '?' | name not starting with a digit   (a name or '?' is a dynamic dim)
+//   attrs     := '{' [name '=' attr (',' name '=' attr)*] '}'
+//   attr      := INT | FLOAT | STRING | '[' [number (',' number)*] ']'
+//   INT       := [+-]?[0-9]+          FLOAT := [+-]? (digits with '.' or an exponent | inf | nan)
+//   HEX       := 0x followed by two lower- or upper-case hex digits per byte, little-endian element bytes
 #include "ir/parser.h"
 
-#include <cctype>
+#include <charconv>
 #include <cmath>
-#include <limits>
-#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "ir/error.h"
+#include "ir/lexer.h"
+#include "ir/text_names.h"
 
 namespace shardc::ir {
 namespace {
 
+bool allDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 class Parser {
  public:
-  Parser(std::string_view text, std::string source) : t_(text), source_(std::move(source)) {}
+  Parser(std::string_view text, const std::string& source) : source_(source), toks_(tokenize(text, source)) {}
 
   Graph parse() {
     expectWord("graph");
-    expect('@');
-    g_.name = name();
-    expect('{');
-    while (true) {
-      skipSpace();
-      if (peek() == '}') {
-        ++pos_;
-        break;
-      }
-      if (atEnd()) error("expected '}' closing the graph");
+    expectPunct('@');
+    g_.name = name("a graph name");
+    expectPunct('{');
+    while (!peek().is('}')) {
+      if (peek().kind == TokenKind::End) expected("'}' closing the graph");
       statement();
     }
-    skipSpace();
-    if (!atEnd()) error("unexpected text after the graph");
+    next();
+    if (peek().kind != TokenKind::End) expected("end of input after the graph");
     return std::move(g_);
   }
 
  private:
-  [[noreturn]] void error(const std::string& what) const {
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < pos_ && i < t_.size(); ++i) {
-      if (t_[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    std::string got = atEnd() ? "end of input" : "'" + std::string(t_.substr(pos_, std::min<size_t>(12, t_.size() - pos_))) + "'";
-    size_t nl = got.find('\n');
-    if (nl != std::string::npos) got = got.substr(0, nl) + "'";
-    fail("{}:{}:{}: {}, got {}", source_, line, col, what, got);
-  }
-
-  bool atEnd() const { return pos_ >= t_.size(); }
-  char peek() const { return atEnd() ? '\0' : t_[pos_]; }
-
-  void skipSpace() {
-    while (!atEnd()) {
-      if (std::isspace(static_cast<unsigned char>(t_[pos_]))) {
-        ++pos_;
-      } else if (t_.substr(pos_, 2) == "//") {
-        while (!atEnd() && t_[pos_] != '\n') ++pos_;
-      } else {
-        break;
-      }
-    }
-  }
-
-  bool accept(char c) {
-    skipSpace();
-    if (peek() != c) return false;
-    ++pos_;
-    return true;
-  }
-
-  void expect(char c) {
-    if (!accept(c)) error(std::string("expected '") + c + "'");
-  }
-
-  std::string word() {
-    skipSpace();
-    size_t start = pos_;
-    while (!atEnd() && (std::isalnum(static_cast<unsigned char>(t_[pos_])) || t_[pos_] == '_')) ++pos_;
-    return std::string(t_.substr(start, pos_ - start));
-  }
-
-  void expectWord(const std::string& w) {
-    size_t save = pos_;
-    if (word() != w) {
-      pos_ = save;
-      skipSpace();
-      error("expected '" + w + "'");
-    }
-  }
-
-  std::string quoted() {
-    expect('"');
-    std::string out;
-    while (true) {
-      if (atEnd()) error("unterminated string");
-      char c = t_[pos_++];
-      if (c == '"') break;
-      if (c == '\\') {
-        if (atEnd()) error("unterminated string");
-        char e = t_[pos_++];
-        out += e == 'n' ? '\n' : e;
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  }
-
-  std::string name() {
-    skipSpace();
-    if (peek() == '"') return quoted();
-    size_t start = pos_;
-    while (!atEnd() && (std::isalnum(static_cast<unsigned char>(t_[pos_])) || t_[pos_] == '_' || t_[pos_] == '.'))
-      ++pos_;
-    if (start == pos_) error("expected a name");
-    return std::string(t_.substr(start, pos_ - start));
-  }
-
-  ValueId valueRef() {
-    expect('%');
-    size_t at = pos_;
-    std::string n = name();
-    auto v = g_.findValue(n);
-    if (!v) {
-      pos_ = at;
-      error("use of undefined value %" + n);
-    }
-    return *v;
-  }
-
-  // A number token: [-]digits[.digits][e[+-]digits], inf, nan, or 0x hex.
-  std::string numberToken() {
-    skipSpace();
-    size_t start = pos_;
-    if (peek() == '-' || peek() == '+') ++pos_;
-    while (!atEnd()) {
-      char c = t_[pos_];
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '.') {
-        ++pos_;
-      } else if ((c == '-' || c == '+') && pos_ > start && (t_[pos_ - 1] == 'e' || t_[pos_ - 1] == 'E') &&
-                 t_.substr(start, 2) != "0x") {
-        ++pos_;
-      } else {
-        break;
-      }
-    }
-    if (start == pos_) error("expected a number");
-    return std::string(t_.substr(start, pos_ - start));
-  }
-
-  static bool isFloatToken(const std::string& s) {
-    return s.find_first_of(".eE") != std::string::npos || s.find("inf") != std::string::npos ||
-           s.find("nan") != std::string::npos;
-  }
-
-  double toDouble(const std::string& s) {
-    if (s == "inf" || s == "+inf") return std::numeric_limits<double>::infinity();
-    if (s == "-inf") return -std::numeric_limits<double>::infinity();
-    if (s == "nan" || s == "-nan") return std::numeric_limits<double>::quiet_NaN();
-    try {
-      size_t used = 0;
-      double d = std::stod(s, &used);
-      if (used == s.size()) return d;
-    } catch (const std::exception&) {
-    }
-    error("malformed number '" + s + "'");
-  }
-
-  int64_t toInt(const std::string& s) {
-    try {
-      size_t used = 0;
-      long long v = std::stoll(s, &used);
-      if (used == s.size()) return v;
-    } catch (const std::exception&) {
-    }
-    error("malformed integer '" + s + "'");
-  }
-
-  TensorType type() {
-    skipSpace();
-    size_t at = pos_;
-    std::string dt = word();
-    auto d = parseDType(dt);
-    if (!d) {
-      pos_ = at;
-      error("expected an element type (f32, i64, bool, ...)");
-    }
-    TensorType t;
-    t.dtype = *d;
-    expect('[');
-    std::vector<std::string> names;
-    bool anyName = false;
-    if (!accept(']')) {
-      do {
-        skipSpace();
-        if (peek() == '?') {
-          ++pos_;
-          t.shape.dims.push_back(kDynamicDim);
-          names.emplace_back();
-        } else if (std::isdigit(static_cast<unsigned char>(peek()))) {
-          t.shape.dims.push_back(toInt(numberToken()));
-          names.emplace_back();
-        } else {
-          names.push_back(name());
-          t.shape.dims.push_back(kDynamicDim);
-          anyName = true;
-        }
-      } while (accept(','));
-      expect(']');
-    }
-    if (anyName) t.shape.dimNames = names;
+  // ---- tokens ----
+  const Token& peek() const { return toks_[i_]; }
+  const Token& next() {
+    const Token& t = toks_[i_];
+    if (t.kind != TokenKind::End) ++i_;
     return t;
   }
 
+  [[noreturn]] void errorAt(const Token& t, const std::string& what) const {
+    fail("{}:{}:{}: {}", source_, t.line, t.col, what);
+  }
+  [[noreturn]] void expected(const std::string& what) const {
+    errorAt(peek(), fmt::format("expected {}, got {}", what, peek().quoted()));
+  }
+
+  bool acceptPunct(char c) {
+    if (!peek().is(c)) return false;
+    next();
+    return true;
+  }
+  const Token& expectPunct(char c) {
+    if (!peek().is(c)) expected(fmt::format("'{}'", c));
+    return next();
+  }
+  void expectWord(std::string_view w) {
+    if (!peek().isWord(w)) expected(fmt::format("'{}'", w));
+    next();
+  }
+
+  // A bare word of [A-Za-z0-9_.] or a quoted string.
+  std::string name(const char* what) {
+    const Token& t = peek();
+    if (t.kind == TokenKind::String || (t.kind == TokenKind::Word && isBareName(std::string(t.source)))) {
+      next();
+      return std::string(t.text());
+    }
+    expected(what);
+  }
+
+  // ---- values ----
+  // '%' name, for a value this statement defines.
+  std::string newValueName() {
+    const Token& at = expectPunct('%');
+    std::string n = name("a value name");
+    if (n.empty()) errorAt(at, "a value name cannot be empty");
+    auto [it, inserted] = definedAt_.try_emplace(n, at.line, at.col);
+    if (!inserted)
+      errorAt(at, fmt::format("value %{} is defined twice (first at {}:{})", quoteName(n), it->second.first,
+                              it->second.second));
+    return n;
+  }
+
+  ValueId ref() {
+    const Token& at = expectPunct('%');
+    std::string n = name("a value name");
+    auto v = g_.findValue(n);
+    if (!v) errorAt(at, fmt::format("use of undefined value %{}", quoteName(n)));
+    return *v;
+  }
+
+  std::vector<ValueId> refList() {
+    std::vector<ValueId> out;
+    do out.push_back(ref());
+    while (acceptPunct(','));
+    return out;
+  }
+
+  // ---- types ----
+  TensorType type() {
+    const Token& t = peek();
+    if (t.kind != TokenKind::Word) expected("an element type (f32, i64, bool, ...)");
+    auto d = parseDType(t.source);
+    if (!d) errorAt(t, fmt::format("unknown element type '{}'", t.source));
+    next();
+    TensorType type;
+    type.dtype = *d;
+    expectPunct('[');
+    std::vector<std::string> names;
+    bool anyName = false;
+    if (!acceptPunct(']')) {
+      do {
+        const Token& dim = peek();
+        if (dim.is('?')) {
+          type.shape.dims.push_back(kDynamicDim);
+          names.emplace_back();
+        } else if (dim.kind == TokenKind::Word && allDigits(dim.source)) {
+          int64_t n = 0;
+          auto [end, ec] = std::from_chars(dim.source.data(), dim.source.data() + dim.source.size(), n);
+          if (ec != std::errc() || end != dim.source.data() + dim.source.size())
+            errorAt(dim, fmt::format("dimension {} is out of range", dim.source));
+          type.shape.dims.push_back(n);
+          names.emplace_back();
+        } else if ((dim.kind == TokenKind::Word && isBareName(std::string(dim.source))) ||
+                   (dim.kind == TokenKind::String && !dim.contents.empty())) {
+          type.shape.dims.push_back(kDynamicDim);
+          names.emplace_back(dim.text());
+          anyName = true;
+        } else {
+          expected("a dimension (a size, a name or ?)");
+        }
+        next();
+      } while (acceptPunct(','));
+      expectPunct(']');
+    }
+    if (anyName) type.shape.dimNames = std::move(names);
+    return type;
+  }
+
+  // ---- attributes ----
+  // A number token: its value as an int64 or a double. Which one follows the spelling, as formatAttribute wrote it.
+  Attribute number() {
+    const Token& t = peek();
+    if (t.kind != TokenKind::Word) expected("a number");
+    std::string_view s = t.source;
+    bool negative = !s.empty() && s[0] == '-';
+    std::string_view body = !s.empty() && (s[0] == '-' || s[0] == '+') ? s.substr(1) : s;
+    if (allDigits(body)) {
+      // from_chars takes a '-' but no '+'.
+      std::string_view digits = negative ? s : body;
+      int64_t v = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      if (ec != std::errc() || end != digits.data() + digits.size())
+        errorAt(t, fmt::format("integer {} is out of range", s));
+      next();
+      return v;
+    }
+    bool floatSpelling = body == "inf" || body == "nan" ||
+                         ((!body.empty() && ((body[0] >= '0' && body[0] <= '9') || body[0] == '.')) &&
+                          body.find_first_of(".eE") != std::string_view::npos);
+    if (floatSpelling) {
+      double v = 0;
+      auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), v);
+      if (ec == std::errc::result_out_of_range) errorAt(t, fmt::format("number {} is out of range", s));
+      if (ec == std::errc() && end == body.data() + body.size()) {
+        next();
+        return negative ? -v : v;
+      }
+    }
+    expected("a number");
+  }
+
   Attribute attributeValue() {
-    skipSpace();
-    if (peek() == '"') return quoted();
-    if (accept('[')) {
-      std::vector<std::string> items;
-      if (!accept(']')) {
-        do items.push_back(numberToken());
-        while (accept(','));
-        expect(']');
+    const Token& t = peek();
+    if (t.kind == TokenKind::String) {
+      next();
+      return t.contents;
+    }
+    if (acceptPunct('[')) {
+      std::vector<Attribute> items;
+      if (!acceptPunct(']')) {
+        do items.push_back(number());
+        while (acceptPunct(','));
+        expectPunct(']');
       }
       bool floats = false;
-      for (const auto& i : items) floats = floats || isFloatToken(i);
+      for (const Attribute& a : items) floats = floats || std::holds_alternative<double>(a);
       if (floats) {
         std::vector<double> v;
-        for (const auto& i : items) v.push_back(toDouble(i));
+        for (const Attribute& a : items)
+          v.push_back(std::holds_alternative<double>(a) ? std::get<double>(a) : double(std::get<int64_t>(a)));
         return v;
       }
       std::vector<int64_t> v;
-      for (const auto& i : items) v.push_back(toInt(i));
+      for (const Attribute& a : items) v.push_back(std::get<int64_t>(a));
       return v;
     }
-    std::string tok = numberToken();
-    if (isFloatToken(tok)) return toDouble(tok);
-    return toInt(tok);
+    if (t.kind == TokenKind::Word) return number();
+    expected("an attribute value (a number, a string or a list)");
   }
 
-  void checkNew(const std::string& n, size_t at) {
-    if (g_.findValue(n)) {
-      pos_ = at;
-      error("value %" + n + " is defined twice");
-    }
+  Attributes attributes() {
+    Attributes attrs;
+    if (acceptPunct('}')) return attrs;
+    do {
+      const Token& at = peek();
+      std::string n = name("an attribute name");
+      if (attrs.has(n)) errorAt(at, fmt::format("attribute '{}' is given twice", n));
+      expectPunct('=');
+      attrs.set(n, attributeValue());
+    } while (acceptPunct(','));
+    expectPunct('}');
+    return attrs;
   }
 
-  Tensor hexData(const TensorType& type) {
-    skipSpace();
-    size_t at = pos_;
-    std::string tok = numberToken();
-    if (tok.rfind("0x", 0) != 0) {
-      pos_ = at;
-      error("expected parameter data (0x... or <elided>)");
-    }
-    std::string hex = tok.substr(2);
-    if (hex.size() % 2) error("odd number of hex digits in parameter data");
-    std::vector<std::byte> bytes(hex.size() / 2);
+  // ---- parameters ----
+  Tensor hexData(const std::string& param, const TensorType& type) {
+    const Token& t = peek();
+    std::string_view s = t.source;
+    if (t.kind != TokenKind::Word || (s.substr(0, 2) != "0x" && s.substr(0, 2) != "0X"))
+      expected("parameter data (0x... or <elided>)");
+    std::string_view hex = s.substr(2);
+    if (hex.size() % 2) errorAt(t, "parameter data has an odd number of hex digits");
+    if (!type.shape.isStatic())
+      errorAt(t, fmt::format("parameter %{} has data but its type {} is not static", quoteName(param), type.str()));
+    size_t expectedBytes = size_t(type.shape.numElements()) * dtypeSize(type.dtype);
+    if (hex.size() / 2 != expectedBytes)
+      errorAt(t, fmt::format("parameter data has {} bytes, {} needs {}", hex.size() / 2, type.str(), expectedBytes));
+    std::vector<std::byte> bytes(expectedBytes);
     for (size_t i = 0; i < bytes.size(); ++i) {
-      auto digit = [&](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        pos_ = at;
-        error("bad hex digit in parameter data");
-      };
-      bytes[i] = std::byte((digit(hex[2 * i]) << 4) | digit(hex[2 * i + 1]));
+      int hi = hexDigit(hex[2 * i]), lo = hexDigit(hex[2 * i + 1]);
+      if (hi < 0 || lo < 0) {
+        size_t bad = 2 + 2 * i + (hi < 0 ? 0 : 1);
+        Token at = t;
+        at.col += bad;
+        errorAt(at, fmt::format("bad hex digit '{}' in parameter data", s[bad]));
+      }
+      bytes[i] = std::byte(static_cast<unsigned char>(hi << 4 | lo));
     }
-    if (!type.shape.isStatic()) error("a parameter with data needs a static shape");
-    size_t expected = size_t(type.shape.numElements()) * dtypeSize(type.dtype);
-    if (bytes.size() != expected) {
-      pos_ = at;
-      error(fmt::format("parameter data has {} bytes, {} needs {}", bytes.size(), type.str(), expected));
-    }
+    next();
     return Tensor(type.dtype, type.shape, bytes);
   }
 
+  // ---- statements ----
   void statement() {
-    skipSpace();
-    size_t at = pos_;
-    if (peek() != '%') {
-      std::string kw = word();
-      if (kw == "input") {
-        expect('%');
-        size_t nameAt = pos_;
-        std::string n = name();
-        checkNew(n, nameAt);
-        expect(':');
-        g_.addInput(n, type());
-        return;
+    const Token& t = peek();
+    if (t.is('%')) return opStatement();
+    if (t.isWord("input")) {
+      next();
+      std::string n = newValueName();
+      expectPunct(':');
+      g_.addInput(n, type());
+      return;
+    }
+    if (t.isWord("param")) {
+      next();
+      std::string n = newValueName();
+      expectPunct(':');
+      TensorType type = this->type();
+      expectPunct('=');
+      if (acceptPunct('<')) {
+        expectWord("elided");
+        expectPunct('>');
+        g_.addParam(n, type);
+      } else {
+        g_.addParam(n, hexData(n, type));
       }
-      if (kw == "param") {
-        expect('%');
-        size_t nameAt = pos_;
-        std::string n = name();
-        checkNew(n, nameAt);
-        expect(':');
-        TensorType t = type();
-        expect('=');
-        skipSpace();
-        if (accept('<')) {
-          expectWord("elided");
-          expect('>');
-          g_.addParam(n, t);
-        } else {
-          g_.addParam(n, hexData(t));
-        }
-        return;
-      }
-      if (kw == "output") {
-        std::vector<ValueId> outs;
-        do outs.push_back(valueRef());
-        while (accept(','));
-        g_.setOutputs(outs);
-        return;
-      }
-      pos_ = at;
-      error("expected 'input', 'param', 'output' or an op");
+      return;
     }
-    std::vector<std::string> results;
-    std::vector<size_t> resultAt;
-    do {
-      expect('%');
-      resultAt.push_back(pos_);
-      results.push_back(name());
-    } while (accept(','));
-    std::set<std::string> seen;
-    for (size_t i = 0; i < results.size(); ++i) {
-      checkNew(results[i], resultAt[i]);
-      if (!seen.insert(results[i]).second) {
-        pos_ = resultAt[i];
-        error("value %" + results[i] + " is defined twice");
-      }
+    if (t.isWord("output")) {
+      if (outputsSeen_) errorAt(t, "the graph's outputs are listed twice");
+      outputsSeen_ = true;
+      next();
+      g_.setOutputs(refList());
+      return;
     }
-    expect('=');
-    skipSpace();
-    size_t kindAt = pos_;
-    std::string kindName = word();
-    auto kind = parseOpKind(kindName);
-    if (!kind) {
-      pos_ = kindAt;
-      error("unknown op '" + kindName + "'");
-    }
-    expect('(');
-    std::vector<ValueId> operands;
-    if (!accept(')')) {
-      do operands.push_back(valueRef());
-      while (accept(','));
-      expect(')');
-    }
-    Attributes attrs;
-    if (accept('{')) {
-      do {
-        std::string an = word();
-        if (an.empty()) error("expected an attribute name");
-        expect('=');
-        attrs.set(an, attributeValue());
-      } while (accept(','));
-      expect('}');
-    }
-    std::string opName;
-    skipSpace();
-    if (t_.substr(pos_, 4) == "loc(") {
-      pos_ += 4;
-      opName = quoted();
-      expect(')');
-    }
-    expect(':');
-    std::vector<TensorType> types;
-    do types.push_back(type());
-    while (accept(','));
-    if (types.size() != results.size())
-      error(fmt::format("{} result(s) but {} type(s)", results.size(), types.size()));
-    OpId o = g_.addOp(*kind, operands, results, attrs, opName);
-    for (size_t i = 0; i < types.size(); ++i) g_.value(g_.op(o).results[i]).type = types[i];
+    expected("'input', 'param', 'output', an op or '}'");
   }
 
-  std::string_view t_;
-  std::string source_;
-  size_t pos_ = 0;
+  void opStatement() {
+    std::vector<std::string> results;
+    do results.push_back(newValueName());
+    while (acceptPunct(','));
+    expectPunct('=');
+    const Token& kindTok = peek();
+    if (kindTok.kind != TokenKind::Word) expected("an op kind");
+    auto kind = parseOpKind(kindTok.source);
+    if (!kind) errorAt(kindTok, fmt::format("unknown op kind '{}'", kindTok.source));
+    next();
+    expectPunct('(');
+    std::vector<ValueId> operands;
+    if (!acceptPunct(')')) {
+      operands = refList();
+      expectPunct(')');
+    }
+    Attributes attrs;
+    if (acceptPunct('{')) attrs = attributes();
+    std::string opName;
+    if (peek().isWord("loc")) {
+      next();
+      expectPunct('(');
+      if (peek().kind != TokenKind::String) expected("a quoted node name");
+      opName = next().contents;
+      expectPunct(')');
+    }
+    const Token& colon = expectPunct(':');
+    std::vector<TensorType> types;
+    do types.push_back(type());
+    while (acceptPunct(','));
+    if (types.size() != results.size())
+      errorAt(colon, fmt::format("{} result(s) but {} type(s)", results.size(), types.size()));
+    OpId o = g_.addOp(*kind, std::move(operands), results, std::move(attrs), std::move(opName));
+    const std::vector<ValueId>& rs = g_.op(o).results;
+    for (size_t i = 0; i < types.size(); ++i) g_.value(rs[i]).type = std::move(types[i]);
+  }
+
+  const std::string& source_;
+  std::vector<Token> toks_;
+  size_t i_ = 0;
   Graph g_;
+  std::unordered_map<std::string, std::pair<size_t, size_t>> definedAt_;
+  bool outputsSeen_ = false;
 };
 
 }  // namespace
