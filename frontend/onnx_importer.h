@@ -18,8 +18,10 @@ struct ImportOptions {
   std::map<std::string, ir::Tensor> inputValues;
 };
 
-// Throws ir::Error naming the file, node or input at fault; ir::Unsupported for an operator, attribute value or
-// element type shardc does not implement.
+// Reads and imports an ONNX model file (importOnnx in onnx_importer_proto.h takes a ModelProto in memory). Inputs
+// keep their names, initializers become parameters of the same names (those no op uses are dropped), every op's
+// result is typed. Throws ir::Error naming the file, node or input at fault; ir::Unsupported for an operator,
+// attribute value or element type shardc does not implement.
 ir::Graph importOnnxFile(const std::string& path, const ImportOptions& options = {});
 
 // The ONNX operators the importer knows, sorted.

@@ -1,10 +1,11 @@
 #include "frontend/onnx_tensor.h"
 
-#include <algorithm>
 #include <cstring>
-
-#include <fmt/ranges.h>
+#include <filesystem>
 #include <fstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "frontend/onnx_tensor_file.h"
 #include "ir/error.h"
@@ -27,13 +28,42 @@ constexpr Mapping kTypes[] = {
     {onnx::TensorProto::BOOL, DType::boolean},
 };
 
-template <typename Src, typename Field>
-void copyTyped(ir::Tensor& out, const Field& field, const std::string& what) {
-  if (static_cast<int64_t>(field.size()) != out.numElements())
-    ir::fail("tensor '{}': {} values for shape {}", what, field.size(), out.shape().str());
+// Element types newer than Debian's libonnx 1.12, which cannot name them.
+std::string onnxTypeName(int32_t elemType) {
+  switch (elemType) {
+    case 17: return "FLOAT8E4M3FN";
+    case 18: return "FLOAT8E4M3FNUZ";
+    case 19: return "FLOAT8E5M2";
+    case 20: return "FLOAT8E5M2FNUZ";
+    case 21: return "UINT4";
+    case 22: return "INT4";
+    case 23: return "FLOAT4E2M1";
+    default: break;
+  }
+  if (onnx::TensorProto::DataType_IsValid(elemType))
+    return onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(elemType));
+  return std::to_string(elemType);
+}
+
+// Number of values in the typed field that ONNX uses for `t` (onnx.proto: int32_data holds int8/16, uint8/16,
+// bool and the bits of float16/bfloat16 too; uint64_data holds uint32 and uint64).
+int64_t typedFieldSize(const onnx::TensorProto& p, DType t) {
+  switch (t) {
+    case DType::f32: return p.float_data_size();
+    case DType::f64: return p.double_data_size();
+    case DType::i64: return p.int64_data_size();
+    case DType::u32:
+    case DType::u64: return p.uint64_data_size();
+    default: return p.int32_data_size();
+  }
+}
+
+template <typename Field>
+void copyTyped(ir::Tensor& out, const Field& field) {
   ir::dispatchDType(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    for (int64_t i = 0; i < out.numElements(); ++i) out.data<T>()[i] = static_cast<T>(static_cast<Src>(field[int(i)]));
+    T* dst = out.data<T>();
+    for (int64_t i = 0; i < out.numElements(); ++i) dst[i] = static_cast<T>(field[static_cast<int>(i)]);
   });
 }
 
@@ -42,10 +72,8 @@ void copyTyped(ir::Tensor& out, const Field& field, const std::string& what) {
 ir::DType dtypeFromOnnx(int32_t elemType, const std::string& what) {
   for (const auto& m : kTypes)
     if (m.onnx == elemType) return m.dtype;
-  std::string name = onnx::TensorProto::DataType_IsValid(elemType)
-                         ? onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(elemType))
-                         : std::to_string(elemType);
-  ir::unsupported("{}: element type {} is not supported", what, name);
+  if (elemType == onnx::TensorProto::UNDEFINED) ir::fail("{}: element type is not given (UNDEFINED)", what);
+  ir::unsupported("{}: element type {} is not supported", what, onnxTypeName(elemType));
 }
 
 int32_t dtypeToOnnx(ir::DType t) {
@@ -55,47 +83,51 @@ int32_t dtypeToOnnx(ir::DType t) {
 }
 
 ir::Tensor tensorFromOnnx(const onnx::TensorProto& t, const std::string& what) {
-  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+  if (t.data_location() == onnx::TensorProto::EXTERNAL || t.external_data_size() > 0)
     ir::unsupported("tensor '{}': external data is not supported yet", what);
+  if (t.has_segment()) ir::unsupported("tensor '{}': segmented tensors are not supported", what);
   DType dtype = dtypeFromOnnx(t.data_type(), "tensor '" + what + "'");
   std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
-  // Check the element count against the data present before allocating: a corrupt file must not make us
-  // allocate what its dims claim.
+  std::string shapeText = fmt::format("[{}]", fmt::join(dims, ","));
+  // The element count is checked against the data present before anything is allocated: a corrupt file must not
+  // make us allocate what its dims claim.
   uint64_t count = 1;
   for (int64_t d : dims) {
-    if (d < 0) ir::fail("tensor '{}': negative dimension {}", what, d);
+    if (d < 0) ir::fail("tensor '{}': negative dimension in shape {}", what, shapeText);
     if (d != 0 && count > (uint64_t{1} << 40) / static_cast<uint64_t>(d))
-      ir::fail("tensor '{}': shape [{}] is too large", what, fmt::join(dims, ","));
+      ir::fail("tensor '{}': shape {} is too large", what, shapeText);
     count *= static_cast<uint64_t>(d);
   }
-  uint64_t present = t.has_raw_data() ? t.raw_data().size() / ir::dtypeSize(dtype)
-                                      : static_cast<uint64_t>(std::max({t.float_data_size(), t.double_data_size(),
-                                                                        t.int32_data_size(), t.int64_data_size(),
-                                                                        t.uint64_data_size()}));
-  if (present != count)
-    ir::fail("tensor '{}': {} values for shape [{}]", what, present, fmt::join(dims, ","));
-  ir::Tensor out(dtype, ir::Shape(dims));
   if (t.has_raw_data()) {
-    if (t.raw_data().size() != out.byteSize())
-      ir::fail("tensor '{}': {} bytes of raw data for {} ({} bytes)", what, t.raw_data().size(), out.type().str(),
-               out.byteSize());
-    if (out.byteSize()) std::memcpy(out.bytes(), t.raw_data().data(), out.byteSize());
+    uint64_t need = count * ir::dtypeSize(dtype);
+    if (t.raw_data().size() != need)
+      ir::fail("tensor '{}': {} bytes of raw data, shape {} of {} needs {}", what, t.raw_data().size(), shapeText,
+               ir::dtypeName(dtype), need);
+    ir::Tensor out(dtype, ir::Shape(dims),
+                   std::span(reinterpret_cast<const std::byte*>(t.raw_data().data()), t.raw_data().size()));
+    if (dtype == DType::boolean)  // any non-zero byte is true; kernels read bytes other than 0 and 1 as bool
+      for (size_t i = 0; i < out.byteSize(); ++i) out.bytes()[i] = std::byte(out.bytes()[i] != std::byte{0});
     return out;
   }
+  int64_t present = typedFieldSize(t, dtype);
+  if (static_cast<uint64_t>(present) != count)
+    ir::fail("tensor '{}': {} values for shape {} ({} elements)", what, present, shapeText, count);
+  ir::Tensor out(dtype, ir::Shape(dims));
   switch (dtype) {
-    case DType::f32: copyTyped<float>(out, t.float_data(), what); break;
-    case DType::f64: copyTyped<double>(out, t.double_data(), what); break;
-    case DType::i64: copyTyped<int64_t>(out, t.int64_data(), what); break;
+    case DType::f32: copyTyped(out, t.float_data()); break;
+    case DType::f64: copyTyped(out, t.double_data()); break;
+    case DType::i64: copyTyped(out, t.int64_data()); break;
     case DType::u32:
-    case DType::u64: copyTyped<uint64_t>(out, t.uint64_data(), what); break;
+    case DType::u64: copyTyped(out, t.uint64_data()); break;
     case DType::f16:
-    case DType::bf16:
-      // Stored as their 16 bits in int32_data.
-      if (static_cast<int64_t>(t.int32_data_size()) != out.numElements())
-        ir::fail("tensor '{}': {} values for shape {}", what, t.int32_data_size(), out.shape().str());
-      for (int64_t i = 0; i < out.numElements(); ++i) out.data<uint16_t>()[i] = static_cast<uint16_t>(t.int32_data(int(i)));
+    case DType::bf16:  // their 16 bits, one value per int32
+      for (int64_t i = 0; i < out.numElements(); ++i)
+        out.data<uint16_t>()[i] = static_cast<uint16_t>(t.int32_data(static_cast<int>(i)));
       break;
-    default: copyTyped<int32_t>(out, t.int32_data(), what); break;
+    case DType::boolean:
+      for (int64_t i = 0; i < out.numElements(); ++i) out.data<bool>()[i] = t.int32_data(static_cast<int>(i)) != 0;
+      break;
+    default: copyTyped(out, t.int32_data()); break;
   }
   return out;
 }
@@ -110,11 +142,19 @@ onnx::TensorProto tensorToOnnx(const ir::Tensor& t, const std::string& name) {
 }
 
 ir::Tensor readOnnxTensorFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) ir::fail("{}: is a directory, not a serialized ONNX tensor", path);
   std::ifstream in(path, std::ios::binary);
   if (!in) ir::fail("{}: cannot open", path);
   onnx::TensorProto t;
-  if (!t.ParseFromIstream(&in)) ir::fail("{}: not a serialized ONNX tensor", path);
-  return tensorFromOnnx(t, path);
+  if (!t.ParseFromIstream(&in)) ir::fail("{}: not a serialized ONNX tensor (protobuf parse failed)", path);
+  try {
+    return tensorFromOnnx(t, t.name().empty() ? path : t.name());
+  } catch (const ir::Unsupported& e) {
+    throw ir::Unsupported(path + ": " + e.what());
+  } catch (const ir::Error& e) {
+    throw ir::Error(path + ": " + e.what());
+  }
 }
 
 }  // namespace shardc::frontend

@@ -1,13 +1,31 @@
 #include "frontend/onnx_writer.h"
 
+#include <set>
+
+#include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
 #include "frontend/atomic_file.h"
 #include "frontend/onnx_tensor.h"
 #include "ir/error.h"
+#include "ir/type_inference.h"
 
 namespace shardc::frontend {
 namespace {
+using ir::OpKind;
+
+// The IR version each opset was released with (ONNX's docs/Versioning.md).
+int64_t irVersionForOpset(int64_t opset) {
+  if (opset <= 8) return 3;
+  if (opset == 9) return 4;
+  if (opset == 10) return 5;
+  if (opset == 11) return 6;
+  if (opset <= 14) return 7;
+  if (opset <= 18) return 8;
+  if (opset <= 20) return 9;
+  if (opset <= 22) return 10;
+  return 11;
+}
 
 void setType(onnx::ValueInfoProto* info, const ir::Value& v) {
   info->set_name(v.name);
@@ -44,67 +62,176 @@ void addIntsAttr(onnx::NodeProto* n, const std::string& name, const std::vector<
   for (int64_t x : v) a->add_ints(x);
 }
 
-}  // namespace
-
-void writeOnnxModel(const ir::Graph& g, const std::string& path, int64_t opset) {
-  if (opset < 13 || opset > 17) ir::fail("the ONNX writer writes opsets 13 to 17, not {}", opset);
-  onnx::ModelProto model;
-  model.set_ir_version(8);
-  model.set_producer_name("shardc");
-  auto* os = model.add_opset_import();
-  os->set_domain("");
-  os->set_version(opset);
-  auto* graph = model.mutable_graph();
-  graph->set_name(g.name);
-  for (ir::ValueId v : g.inputs()) setType(graph->add_input(), g.value(v));
-  for (ir::ValueId p : g.params()) {
-    const ir::Value& v = g.value(p);
-    if (!v.data) ir::fail("parameter '{}' has no data to write", v.name);
-    *graph->add_initializer() = tensorToOnnx(*v.data, v.name);
+class Writer {
+ public:
+  Writer(const ir::Graph& g, int64_t opset) : g_(g), opset_(opset) {
+    for (size_t v = 0; v < g.numValues(); ++v) usedNames_.insert(g.value(static_cast<ir::ValueId>(v)).name);
   }
-  for (const ir::Op& op : g.ops()) {
-    auto* n = graph->add_node();
+
+  onnx::ModelProto run() {
+    onnx::ModelProto model;
+    model.set_ir_version(irVersionForOpset(opset_));
+    model.set_producer_name("shardc");
+    auto* os = model.add_opset_import();
+    os->set_domain("");
+    os->set_version(opset_);
+    graph_ = model.mutable_graph();
+    graph_->set_name(g_.name);
+    for (ir::ValueId v : g_.inputs()) setType(graph_->add_input(), g_.value(v));
+    for (ir::ValueId p : g_.params()) {
+      const ir::Value& v = g_.value(p);
+      if (!v.data) ir::fail("parameter '{}' has no data to write", v.name);
+      addInitializer(*v.data, v.name);
+    }
+    for (const ir::Op& op : g_.ops()) writeOp(op);
+    for (ir::ValueId v : g_.outputs()) setType(graph_->add_output(), g_.value(v));
+    return model;
+  }
+
+ private:
+  [[noreturn]] void cannot(const ir::Op& op, const std::string& why) const {
+    ir::fail("{}: cannot be written as ONNX opset {}: {}", ir::describeOp(g_, op), opset_, why);
+  }
+
+  void addInitializer(const ir::Tensor& t, const std::string& name) {
+    *graph_->add_initializer() = tensorToOnnx(t, name);
+    // IR version 3 requires every initializer among the graph inputs too.
+    if (irVersionForOpset(opset_) < 4) {
+      ir::Value v;
+      v.name = name;
+      v.type = t.type();
+      setType(graph_->add_input(), v);
+    }
+  }
+
+  // An int64 initializer named after the op's result, as the input that ONNX takes where the ir has an attribute.
+  void intsInput(onnx::NodeProto* n, const ir::Op& op, const std::string& suffix, const std::vector<int64_t>& v) {
+    std::string base = g_.value(op.results.at(0)).name + suffix, name = base;
+    for (int i = 1; usedNames_.count(name); ++i) name = fmt::format("{}_{}", base, i);
+    usedNames_.insert(name);
+    addInitializer(ir::Tensor::fromInts(ir::DType::i64, ir::Shape({static_cast<int64_t>(v.size())}), v), name);
+    n->add_input(name);
+  }
+
+  size_t operandRank(const ir::Op& op, size_t i = 0) const { return g_.value(op.operands.at(i)).type.shape.rank(); }
+
+  static int64_t nonNegativeAxis(int64_t axis, size_t rank) {
+    return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
+  }
+
+  void writeOp(const ir::Op& op) {
+    if (op.results.size() != 1) cannot(op, fmt::format("it has {} results", op.results.size()));
+    auto* n = graph_->add_node();
     n->set_name(op.name);
     n->set_op_type(std::string(ir::opKindName(op.kind)));
-    for (ir::ValueId v : op.operands) n->add_input(g.value(v).name);
-    for (ir::ValueId r : op.results) n->add_output(g.value(r).name);
-    const std::string& out = g.value(op.results[0]).name;
-    // Operands that ONNX takes as inputs and the ir as attributes become initializers.
-    auto intsInput = [&](const std::string& suffix, const std::vector<int64_t>& values) {
-      std::string name = out + suffix;
-      *graph->add_initializer() =
-          tensorToOnnx(ir::Tensor::fromInts(ir::DType::i64, ir::Shape({int64_t(values.size())}), values), name);
-      n->add_input(name);
-    };
+    for (ir::ValueId v : op.operands) n->add_input(g_.value(v).name);
+    const ir::Value& result = g_.value(op.results[0]);
+    n->add_output(result.name);
+    bool isOutput = false;
+    for (ir::ValueId o : g_.outputs()) isOutput = isOutput || o == op.results[0];
+    if (!isOutput) setType(graph_->add_value_info(), result);
+
     switch (op.kind) {
-      case ir::OpKind::Gemm:
+      case OpKind::Identity:
+      case OpKind::Neg:
+      case OpKind::Relu:
+      case OpKind::Sigmoid:
+      case OpKind::Tanh:
+      case OpKind::Exp:
+      case OpKind::Sqrt:
+      case OpKind::Add:
+      case OpKind::Sub:
+      case OpKind::Mul:
+      case OpKind::Div:
+      case OpKind::MatMul: break;
+      case OpKind::Gemm:
+        if (op.operands.size() < 3 && opset_ < 11) cannot(op, "Gemm without C needs opset 11 or later");
         addFloatAttr(n, "alpha", op.attrs.getFloat("alpha", 1.0));
         addFloatAttr(n, "beta", op.attrs.getFloat("beta", 1.0));
         addIntAttr(n, "transA", op.attrs.getInt("transA", 0));
         addIntAttr(n, "transB", op.attrs.getInt("transB", 0));
         break;
-      case ir::OpKind::Transpose: addIntsAttr(n, "perm", op.attrs.getInts("perm")); break;
-      case ir::OpKind::Reshape: intsInput(".shape", op.attrs.getInts("shape")); break;
-      case ir::OpKind::Flatten:
-      case ir::OpKind::Concat:
-      case ir::OpKind::Softmax: addIntAttr(n, "axis", op.attrs.getInt("axis", op.kind == ir::OpKind::Softmax ? -1 : op.kind == ir::OpKind::Flatten ? 1 : 0)); break;
-      case ir::OpKind::ReduceSum:
-      case ir::OpKind::ReduceMean: {
-        std::vector<int64_t> axes = op.attrs.getInts("axes");
-        bool asInput = op.kind == ir::OpKind::ReduceSum;  // ReduceMean takes an input only from opset 18
-        if (!axes.empty()) {
-          if (asInput) intsInput(".axes", axes);
-          else addIntsAttr(n, "axes", axes);
-        }
-        addIntAttr(n, "keepdims", op.attrs.getInt("keepdims", 1));
+      case OpKind::Transpose:
+        if (op.attrs.has("perm")) addIntsAttr(n, "perm", op.attrs.getInts("perm"));
+        break;
+      case OpKind::Reshape: {
+        std::vector<int64_t> shape = op.attrs.getInts("shape");
+        // ONNX reads a 0 as "copy the input's dim" unless allowzero=1 (opset 14): the same where that dim is 0.
+        bool zero = false, zeroDiffers = false;
+        const ir::Shape& in = g_.value(op.operands.at(0)).type.shape;
+        for (size_t i = 0; i < shape.size(); ++i)
+          if (shape[i] == 0) {
+            zero = true;
+            zeroDiffers = zeroDiffers || i >= in.rank() || in.dims[i] != 0;
+          }
+        intsInput(n, op, ".shape", shape);
+        if (zero && opset_ >= 14) addIntAttr(n, "allowzero", 1);
+        else if (zeroDiffers) cannot(op, "a Reshape to a 0 dim needs allowzero (opset 14 or later)");
         break;
       }
-      default: break;
+      case OpKind::Flatten:
+        addIntAttr(n, "axis", nonNegativeAxis(op.attrs.getInt("axis", 1), operandRank(op)));
+        break;
+      case OpKind::Concat:
+        addIntAttr(n, "axis", nonNegativeAxis(op.attrs.getInt("axis", 0), operandRank(op)));
+        break;
+      case OpKind::Softmax: {
+        size_t rank = operandRank(op);
+        int64_t axis = nonNegativeAxis(op.attrs.getInt("axis", -1), rank);
+        // Before opset 13 Softmax flattens to 2-D at `axis`: the same as one axis only for the last one.
+        if (opset_ < 13 && axis != static_cast<int64_t>(rank) - 1)
+          cannot(op, fmt::format("Softmax over axis {} of rank {} needs opset 13 or later (before, only the last "
+                                 "axis means the same)", axis, rank));
+        addIntAttr(n, "axis", axis);
+        break;
+      }
+      case OpKind::ReduceSum:
+      case OpKind::ReduceMean: {
+        if (op.attrs.has("divisor")) cannot(op, "a divisor belongs to rank programs");
+        size_t rank = operandRank(op);
+        std::vector<int64_t> axes;
+        for (int64_t a : op.attrs.getInts("axes")) axes.push_back(nonNegativeAxis(a, rank));
+        bool asInput = opset_ >= (op.kind == OpKind::ReduceSum ? 13 : 18);
+        if (!axes.empty()) {  // no axes: all of them, at every opset (noop_with_empty_axes stays 0)
+          if (asInput) intsInput(n, op, ".axes", axes);
+          else addIntsAttr(n, "axes", axes);
+        }
+        addIntAttr(n, "keepdims", op.attrs.getInt("keepdims", 1) != 0 ? 1 : 0);
+        break;
+      }
+      case OpKind::AllReduce:
+      case OpKind::AllGather:
+      case OpKind::ReduceScatter:
+      case OpKind::AllToAll:
+      case OpKind::ShardSlice: cannot(op, "collectives have no ONNX operator");
     }
   }
-  for (ir::ValueId v : g.outputs()) setType(graph->add_output(), g.value(v));
+
+  const ir::Graph& g_;
+  int64_t opset_;
+  onnx::GraphProto* graph_ = nullptr;
+  std::set<std::string> usedNames_;
+};
+
+}  // namespace
+
+std::string serializeOnnxModel(const ir::Graph& g, int64_t opset) {
+  if (opset < kOnnxWriterMinOpset || opset > kOnnxWriterMaxOpset)
+    ir::fail("the ONNX writer writes opsets {} to {}, not {}", kOnnxWriterMinOpset, kOnnxWriterMaxOpset, opset);
+  onnx::ModelProto model = Writer(g, opset).run();
   std::string bytes;
-  if (!model.SerializeToString(&bytes)) ir::fail("{}: cannot serialise the model", path);
+  if (!model.SerializeToString(&bytes))
+    ir::fail("graph '{}': cannot serialise as an ONNX model (protobuf limit of 2 GiB?)", g.name);
+  return bytes;
+}
+
+void writeOnnxModel(const ir::Graph& g, const std::string& path, int64_t opset) {
+  std::string bytes;
+  try {
+    bytes = serializeOnnxModel(g, opset);
+  } catch (const ir::Error& e) {
+    ir::fail("{}: {}", path, e.what());
+  }
   writeFileAtomically(path, bytes);
 }
 

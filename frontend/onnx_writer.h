@@ -9,8 +9,20 @@
 
 namespace shardc::frontend {
 
-// Writes g as an ONNX model of the given default-domain opset (13 to 17), atomically. Params become initializers,
-// dynamic input dims keep their names as dim_param.
+// Lowest and highest default-domain opset the writer writes.
+inline constexpr int64_t kOnnxWriterMinOpset = 7;
+inline constexpr int64_t kOnnxWriterMaxOpset = 23;
+
+// Serialises g as an ONNX model (ModelProto bytes) of the given default-domain opset, with the IR version that
+// opset came with. Each op becomes the node of its ONNX operator at that opset: a Reshape's shape becomes an int64
+// initializer input, reduction axes an attribute or (ReduceSum from 13, ReduceMean from 18) an int64 initializer
+// input, and so on. Params become initializers (also listed as graph inputs for IR version 3, opsets 7 and 8),
+// dynamic dims keep their names as dim_param, and every result's type goes into value_info. Throws ir::Error for
+// what that opset cannot express (a Softmax over a non-last axis before 13, a Gemm without C before 11, a Reshape
+// to a 0 dim before 14), for collectives (they have no ONNX operator) and params without data.
+std::string serializeOnnxModel(const ir::Graph& g, int64_t opset = 17);
+
+// serializeOnnxModel, written atomically to `path` (temporary file, then rename).
 void writeOnnxModel(const ir::Graph& g, const std::string& path, int64_t opset = 17);
 
 }  // namespace shardc::frontend
