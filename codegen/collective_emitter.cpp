@@ -68,8 +68,9 @@ void emitCollective(LoopBuilder& lb, const CollectiveArgs& a) {
   switch (a.op.kind) {
     case ir::OpKind::AllReduce: {
       copyAll(a.output, a.input, S.numElements() * es);
-      auto f = runtimeFunction(b, "shardrt_all_reduce_sum", {ptr, i32, ptr, i64, i32});
-      a.checkStatus(b.CreateCall(f, {a.ctx, group, a.output, lb.i64(R.numElements()), dtype}));
+      auto f = runtimeFunction(b, "shardrt_all_reduce", {ptr, i32, ptr, i64, i32, i32});
+      llvm::Value* reduce = b.getInt32(static_cast<uint32_t>(runtimeReduceCode(a.op.attrs.getString("reduce", "sum"))));
+      a.checkStatus(b.CreateCall(f, {a.ctx, group, a.output, lb.i64(R.numElements()), dtype, reduce}));
       return;
     }
     case ir::OpKind::AllGather: {

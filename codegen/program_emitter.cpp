@@ -127,7 +127,9 @@ class ProgramEmitter {
         switch (op.kind) {
           case ir::OpKind::MatMul: emitMatMul(lb, args); break;
           case ir::OpKind::ReduceSum:
-          case ir::OpKind::ReduceMean: emitReduce(lb, args); break;
+          case ir::OpKind::ReduceMean:
+          case ir::OpKind::ReduceMax:
+          case ir::OpKind::ReduceMin: emitReduce(lb, args); break;
           case ir::OpKind::Softmax: emitSoftmax(lb, args); break;
           case ir::OpKind::Transpose: emitTranspose(lb, args); break;
           case ir::OpKind::Concat: emitConcat(lb, args); break;

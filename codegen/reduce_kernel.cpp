@@ -1,5 +1,6 @@
-// ReduceSum / ReduceMean: a loop over the kept dims, an inner loop nest over the reduced ones into an
-// accumulator (double for floats, as the reference does, so results agree to the last bits that matter).
+// ReduceSum / ReduceMean / ReduceMax / ReduceMin: a loop over the kept dims, an inner loop nest over the reduced
+// ones into an accumulator (double for floats, as the reference does, so results agree to the last bits that
+// matter; i64 for integers, sign- or zero-extended so comparisons keep the element type's order).
 #include <algorithm>
 
 #include "codegen/kernels.h"
@@ -27,20 +28,45 @@ void emitReduce(LoopBuilder& lb, const KernelArgs& a) {
   count = a.op.attrs.getInt("divisor", count);
   bool fp = ir::isFloat(t);
   bool mean = a.op.kind == ir::OpKind::ReduceMean;
+  bool isMax = a.op.kind == ir::OpKind::ReduceMax, isMin = a.op.kind == ir::OpKind::ReduceMin;
+  bool isSigned = ir::isSignedInt(t);
   llvm::Type* accTy = fp ? b.getDoubleTy() : b.getInt64Ty();
+  // The reduction's identity: an empty max is -inf (the type's lowest), an empty min +inf (its highest).
+  llvm::Value* identity = fp ? llvm::ConstantFP::get(accTy, 0.0) : llvm::ConstantInt::get(accTy, 0);
+  if (isMax || isMin) {
+    unsigned bits = static_cast<unsigned>(ir::dtypeSize(t) * 8);
+    if (fp)
+      identity = llvm::ConstantFP::getInfinity(accTy, isMax);
+    else if (t == ir::DType::boolean)
+      identity = llvm::ConstantInt::get(accTy, isMax ? 0 : 1);
+    else if (isSigned)
+      identity = llvm::ConstantInt::get(accTy, (isMax ? llvm::APInt::getSignedMinValue(bits)
+                                                      : llvm::APInt::getSignedMaxValue(bits)).sext(64));
+    else
+      identity = llvm::ConstantInt::get(accTy, isMax ? llvm::APInt(64, 0) : llvm::APInt::getMaxValue(bits).zext(64));
+  }
+  auto combine = [&](llvm::Value* cur, llvm::Value* x) -> llvm::Value* {
+    if (!isMax && !isMin) return fp ? b.CreateFAdd(cur, x) : b.CreateAdd(cur, x);
+    llvm::Value* better;
+    if (fp)  // unordered compare: a NaN element wins, and once the accumulator is NaN nothing replaces it
+      better = b.CreateOr(isMax ? b.CreateFCmpOGT(x, cur) : b.CreateFCmpOLT(x, cur), b.CreateFCmpUNO(x, x));
+    else if (isSigned)
+      better = isMax ? b.CreateICmpSGT(x, cur) : b.CreateICmpSLT(x, cur);
+    else
+      better = isMax ? b.CreateICmpUGT(x, cur) : b.CreateICmpULT(x, cur);
+    return b.CreateSelect(better, x, cur);
+  };
   llvm::AllocaInst* acc = lb.slot(accTy);
   ir::Shape kept(keptDims);
   std::vector<int64_t> outStrides = kept.strides();
   lb.loopNest(keptDims, [&](const std::vector<llvm::Value*>& kivs) {
     llvm::Value* base = lb.linearIndex(kivs, keptStrides);
-    b.CreateStore(fp ? llvm::ConstantFP::get(accTy, 0.0) : llvm::ConstantInt::get(accTy, 0), acc);
+    b.CreateStore(identity, acc);
     lb.loopNest(redDims, [&](const std::vector<llvm::Value*>& rivs) {
       llvm::Value* x = lb.load(t, a.operands[0], b.CreateAdd(base, lb.linearIndex(rivs, redStrides)));
       // IRBuilder's casts return x itself when the types already match (f64, i64).
-      llvm::Value* wide = fp ? b.CreateFPExt(x, accTy)
-                             : (ir::isSignedInt(t) ? b.CreateSExt(x, accTy) : b.CreateZExt(x, accTy));
-      llvm::Value* cur = b.CreateLoad(accTy, acc);
-      b.CreateStore(fp ? b.CreateFAdd(cur, wide) : b.CreateAdd(cur, wide), acc);
+      llvm::Value* wide = fp ? b.CreateFPExt(x, accTy) : (isSigned ? b.CreateSExt(x, accTy) : b.CreateZExt(x, accTy));
+      b.CreateStore(combine(b.CreateLoad(accTy, acc), wide), acc);
     });
     llvm::Value* r = b.CreateLoad(accTy, acc);
     if (mean && count > 0)

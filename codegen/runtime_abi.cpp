@@ -39,6 +39,14 @@ llvm::StructType* programType(llvm::LLVMContext& c) {
 
 }  // namespace
 
+int32_t runtimeReduceCode(const std::string& reduce) {
+  // shardrt_reduce_op
+  if (reduce == "sum") return 1;
+  if (reduce == "max") return 2;
+  if (reduce == "min") return 3;
+  ir::fail("no runtime reduction \"{}\"", reduce);
+}
+
 int32_t runtimeDTypeCode(ir::DType t) {
   switch (t) {
     case ir::DType::f32: return SHARDRT_F32;

@@ -23,6 +23,8 @@ struct TensorDescription {
 
 // The runtime's element type code of an ir dtype (shardrt_dtype).
 int32_t runtimeDTypeCode(ir::DType t);
+// The runtime's code of an all-reduce's `reduce` attribute ("sum", "max", "min"; shardrt_reduce_op).
+int32_t runtimeReduceCode(const std::string& reduce);
 
 struct ProgramDescription {
   std::string name;

@@ -7,6 +7,7 @@
 //   Softmax          < 13: the input coerced to 2-D at `axis` (default 1); >= 13 one axis (default -1)
 //   ReduceSum        < 13: `axes` attribute; >= 13 an optional input and `noop_with_empty_axes`
 //   ReduceMean       < 18: `axes` attribute; >= 18 an optional input and `noop_with_empty_axes`
+//   ReduceMax/Min    as ReduceMean
 //   Concat           < 4: axis default 1; >= 4 required; >= 11 also negative
 //   Constant         `value`; >= 12 also value_float(s), value_int(s) (value_string(s), sparse_value refused)
 #include <algorithm>
@@ -200,7 +201,7 @@ void softmax(NodeContext& c) {
   c.emitOutput(OpKind::Reshape, {y}, back);
 }
 
-// ReduceSum before 13 and ReduceMean before 18 take `axes` as an attribute, later as an optional input.
+// ReduceSum before 13 and ReduceMean/Max/Min before 18 take `axes` as an attribute, later as an optional input.
 void reduce(NodeContext& c, OpKind kind, int64_t axesInputSince) {
   bool axesAsInput = c.opset() >= axesInputSince;
   c.expectInputs(1, axesAsInput ? 2 : 1);
@@ -323,6 +324,8 @@ const std::map<std::string, OpImporter>& opImporters() {
     t["Softmax"] = softmax;
     t["ReduceSum"] = [](NodeContext& c) { reduce(c, OpKind::ReduceSum, 13); };
     t["ReduceMean"] = [](NodeContext& c) { reduce(c, OpKind::ReduceMean, 18); };
+    t["ReduceMax"] = [](NodeContext& c) { reduce(c, OpKind::ReduceMax, 18); };
+    t["ReduceMin"] = [](NodeContext& c) { reduce(c, OpKind::ReduceMin, 18); };
     t["Concat"] = concat;
     t["Constant"] = constant;
     return t;

@@ -186,7 +186,9 @@ class Writer {
         break;
       }
       case OpKind::ReduceSum:
-      case OpKind::ReduceMean: {
+      case OpKind::ReduceMean:
+      case OpKind::ReduceMax:
+      case OpKind::ReduceMin: {
         if (op.attrs.has("divisor")) cannot(op, "a divisor belongs to rank programs");
         size_t rank = operandRank(op);
         std::vector<int64_t> axes;

@@ -29,6 +29,8 @@ constexpr OpKindInfo kOps[] = {
     {OpKind::Softmax, "Softmax", OpCategory::Other},
     {OpKind::ReduceSum, "ReduceSum", OpCategory::Other},
     {OpKind::ReduceMean, "ReduceMean", OpCategory::Other},
+    {OpKind::ReduceMax, "ReduceMax", OpCategory::Other},
+    {OpKind::ReduceMin, "ReduceMin", OpCategory::Other},
     {OpKind::AllReduce, "AllReduce", OpCategory::Other},
     {OpKind::AllGather, "AllGather", OpCategory::Other},
     {OpKind::ReduceScatter, "ReduceScatter", OpCategory::Other},

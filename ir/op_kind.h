@@ -33,9 +33,11 @@ enum class OpKind {
   Softmax,     // attr axis (negative counts from the end): softmax along that one axis
   ReduceSum,   // attrs axes (negative count from the end; empty = all), keepdims
   ReduceMean,  // same; in a rank program, attr divisor (the global count) when the reduced dims are split
+  ReduceMax,   // same attrs as ReduceSum; NaN wins, an empty reduction gives the type's lowest value (-inf)
+  ReduceMin,   // same; an empty reduction gives the type's highest value (+inf)
   // Collectives of a rank program, over the group of ranks along mesh axes `axes` (attr, ints) of
   // `group_size` (attr) ranks. They exist only after partitioning; the interpreter does not run them.
-  AllReduce,      // sum over the group; shape unchanged
+  AllReduce,      // attr reduce: "sum" (default), "max" or "min" over the group; shape unchanged
   AllGather,      // attr dim: the members' blocks concatenated along dim, in group order
   ReduceScatter,  // attr dim: sum over the group, each member keeping its part of dim
   AllToAll,       // attrs dim, to_dim: gathered along dim, each member keeping its part of to_dim

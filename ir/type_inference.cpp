@@ -195,7 +195,9 @@ TensorType inferOne(const Op& op, std::span<const TensorType> in) {
       if (!isFloat(in[0].dtype)) fail("needs a floating-point operand, got {}", dtypeName(in[0].dtype));
       return in[0];
     case OpKind::ReduceSum:
-    case OpKind::ReduceMean: {
+    case OpKind::ReduceMean:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMin: {
       expectOperands(op, 1, 1, in.size());
       const Shape& s = in[0].shape;
       std::vector<int64_t> axes = normalisedAxes(op, s.rank());
@@ -219,6 +221,10 @@ TensorType inferOne(const Op& op, std::span<const TensorType> in) {
       int64_t n = op.attrs.getInt("group_size", 0);
       if (n <= 0) fail("has no positive 'group_size'");
       if (op.attrs.getInts("axes").empty()) fail("has no mesh 'axes'");
+      if (op.kind == OpKind::AllReduce) {
+        std::string r = op.attrs.getString("reduce", "sum");
+        if (r != "sum" && r != "max" && r != "min") fail("'reduce' is \"{}\"; sum, max or min", r);
+      }
       Shape out = in[0].shape;
       out.dimNames.clear();
       auto dimAttr = [&](const char* name) {

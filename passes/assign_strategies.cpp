@@ -18,6 +18,7 @@ const std::map<std::string, ir::OpKind>& primitiveKinds() {
       {"Sigmoid", ir::OpKind::Sigmoid}, {"Tanh", ir::OpKind::Tanh},          {"Exp", ir::OpKind::Exp},
       {"Sqrt", ir::OpKind::Sqrt},       {"Neg", ir::OpKind::Neg},            {"Softmax", ir::OpKind::Softmax},
       {"ReduceSum", ir::OpKind::ReduceSum}, {"ReduceMean", ir::OpKind::ReduceMean},
+      {"ReduceMax", ir::OpKind::ReduceMax}, {"ReduceMin", ir::OpKind::ReduceMin},
       {"Transpose", ir::OpKind::Transpose}, {"Reshape", ir::OpKind::Reshape}, {"Concat", ir::OpKind::Concat},
   };
   return table;

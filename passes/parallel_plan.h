@@ -34,6 +34,11 @@ ir::TensorLayout onMesh(const ir::TensorLayout& l, const ir::DeviceMesh& mesh);
 ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::DeviceMesh& mesh = {},
                               bool localInputs = false);
 
+// lower-split-reductions: a ReduceMax / ReduceMin over split dims reduces locally, then all-reduces (max / min)
+// across the ranks splitting them; a Softmax over a split axis becomes max, exp, sum with both reductions across
+// ranks. Runs between propagate-layouts and insert-redistribution.
+void lowerSplitReductions(ir::Graph& g, ParallelPlan& plan);
+
 // insert-redistribution: where a value's layout is not what its consumer (or a graph output) needs, inserts the
 // cheapest chain of collectives; afterwards every operand has the layout its op requires.
 void insertRedistribution(ir::Graph& g, ParallelPlan& plan);

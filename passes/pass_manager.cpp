@@ -22,7 +22,8 @@ const std::vector<Pass>& allPasses() {
 }
 
 const std::vector<std::string>& compilePassNames() {
-  static const std::vector<std::string> names = {"assign-strategies", "propagate-layouts", "insert-redistribution",
+  static const std::vector<std::string> names = {"assign-strategies", "propagate-layouts", "lower-split-reductions",
+                                                 "insert-redistribution",
                                                  "partition", "fuse", "plan-memory"};
   return names;
 }

@@ -137,12 +137,19 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
         out.dimAxes[outShape.rank() - 2] = la.dimAxes[rowDim];
       }
       req = {la, whole(op.operands[1])};
-    } else if (op.kind == ir::OpKind::ReduceSum ||
-               (op.kind == ir::OpKind::ReduceMean && ir::isFloat(g.value(op.operands[0]).type.dtype))) {
-      // Reduce where the data lies: a split reduced dim becomes a partial sum instead of a gather of the input.
+    } else if (isReduction(op.kind) &&
+               (op.kind != ir::OpKind::ReduceMean || ir::isFloat(g.value(op.operands[0]).type.dtype))) {
+      // Reduce where the data lies: a split reduced dim becomes a partial sum (or a max across ranks) instead of a
+      // gather of the input.
       ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
       req = {in};
       out = reducedLayout(op, in, outShape);
+    } else if (op.kind == ir::OpKind::Softmax) {
+      // Softmax follows its producer, its axis included: a split axis costs two all-reduces of one element per
+      // line (lower-split-reductions) where gathering it would move the whole tensor.
+      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
+      req = {in};
+      out = in;
     } else if (op.kind == ir::OpKind::Reshape) {
       // A tensor split on dim 0 only reshapes locally when the new dim 0 divides the same way.
       ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));

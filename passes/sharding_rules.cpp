@@ -152,9 +152,10 @@ ShardingDecision elementwiseRule(const Checker& c, int64_t devices) {
   return r;
 }
 
-// ReduceSum: the input split as the strategy says; kept dims keep their split, a split reduced dim leaves the
-// result partial along its device dim (each rank sums its part; the parts are added across ranks later).
-ShardingDecision reduceSumRule(const Checker& c, int64_t devices) {
+// ReduceSum / ReduceMean / ReduceMax / ReduceMin: the input split as the strategy says; kept dims keep their
+// split. A split reduced dim leaves a sum partial along its device dim (each rank sums its part; the parts are
+// added across ranks later); a max or min is finished at once by lower-split-reductions.
+ShardingDecision reduceRule(const Checker& c, int64_t devices) {
   c.inputs(1);
   c.fits(0);
   const ir::Shape& S = c.g.value(c.op.operands[0]).type.shape;
@@ -173,13 +174,14 @@ ShardingDecision reduceSumRule(const Checker& c, int64_t devices) {
 ir::TensorLayout reducedLayout(const ir::Op& op, const ir::TensorLayout& in, const ir::Shape& resultShape) {
   std::vector<int64_t> axes = op.attrs.getInts("axes");
   bool keep = op.attrs.getInt("keepdims", 1) != 0;
+  bool sums = op.kind == ir::OpKind::ReduceSum || op.kind == ir::OpKind::ReduceMean;
   ir::TensorLayout out = ir::TensorLayout::replicated(resultShape, in.mesh);
   out.partialAxes = in.partialAxes;
   size_t od = 0;
   for (size_t d = 0; d < in.dimAxes.size(); ++d) {
     bool reduced = axes.empty() || std::find(axes.begin(), axes.end(), int64_t(d)) != axes.end();
     if (reduced) {
-      out.partialAxes.insert(out.partialAxes.end(), in.dimAxes[d].begin(), in.dimAxes[d].end());
+      if (sums) out.partialAxes.insert(out.partialAxes.end(), in.dimAxes[d].begin(), in.dimAxes[d].end());
       if (keep) ++od;
     } else {
       out.dimAxes[od++] = in.dimAxes[d];
@@ -189,8 +191,13 @@ ir::TensorLayout reducedLayout(const ir::Op& op, const ir::TensorLayout& in, con
   return out;
 }
 
+bool isReduction(ir::OpKind kind) {
+  return kind == ir::OpKind::ReduceSum || kind == ir::OpKind::ReduceMean || kind == ir::OpKind::ReduceMax ||
+         kind == ir::OpKind::ReduceMin;
+}
+
 bool hasShardingRule(ir::OpKind kind) {
-  return kind == ir::OpKind::MatMul || kind == ir::OpKind::ReduceSum || kind == ir::OpKind::ReduceMean ||
+  return kind == ir::OpKind::MatMul || kind == ir::OpKind::Softmax || isReduction(kind) ||
          ir::opCategory(kind) != ir::OpCategory::Other;
 }
 
@@ -198,13 +205,11 @@ ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const i
                                    int64_t devices) {
   Checker c{g, op, strategy};
   if (op.kind == ir::OpKind::MatMul) return matmulRule(c, devices);
-  if (op.kind == ir::OpKind::ReduceSum) return reduceSumRule(c, devices);
-  if (op.kind == ir::OpKind::ReduceMean) {
-    if (!ir::isFloat(g.value(op.operands[0]).type.dtype))
-      ir::unsupported("{}: an integer mean cannot be split (its parts truncate)", c.who());
-    return reduceSumRule(c, devices);
-  }
-  if (ir::opCategory(op.kind) != ir::OpCategory::Other) return elementwiseRule(c, devices);
+  if (op.kind == ir::OpKind::ReduceMean && !ir::isFloat(g.value(op.operands[0]).type.dtype))
+    ir::unsupported("{}: an integer mean cannot be split (its parts truncate)", c.who());
+  if (isReduction(op.kind)) return reduceRule(c, devices);
+  // Softmax splits like a one-operand elementwise op; a split axis is lowered to reductions across ranks.
+  if (op.kind == ir::OpKind::Softmax || ir::opCategory(op.kind) != ir::OpCategory::Other) return elementwiseRule(c, devices);
   ir::unsupported("{}: no sharding rule for {} yet", c.who(), ir::opKindName(op.kind));
 }
 

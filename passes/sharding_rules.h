@@ -28,9 +28,13 @@ struct ShardingDecision {
 ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const ir::OpStrategy& strategy,
                                    int64_t devices);
 
-// A ReduceSum's result layout from its input's: kept dims keep their split; the mesh axes of reduced dims hold
-// partial sums (to be added across ranks by whoever needs the whole value).
+// A reduction's result layout from its input's: kept dims keep their split. For ReduceSum and ReduceMean the mesh
+// axes of reduced dims hold partial sums (to be added across ranks by whoever needs the whole value); a ReduceMax
+// or ReduceMin is completed across those axes right away (lower-split-reductions), so they replicate.
 ir::TensorLayout reducedLayout(const ir::Op& op, const ir::TensorLayout& in, const ir::Shape& resultShape);
+
+// ReduceSum, ReduceMean, ReduceMax, ReduceMin.
+bool isReduction(ir::OpKind kind);
 
 // Does this op kind have a rule?
 bool hasShardingRule(ir::OpKind kind);

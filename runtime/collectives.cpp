@@ -133,11 +133,22 @@ int32_t shardrt_group_size(const shardrt_context* ctx, int32_t group) {
 }
 
 int shardrt_all_reduce_sum(shardrt_context* ctx, int32_t group, void* buf, int64_t count, int32_t dtype) {
+  return shardrt_all_reduce(ctx, group, buf, count, dtype, SHARDRT_REDUCE_SUM);
+}
+
+int shardrt_all_reduce(shardrt_context* ctx, int32_t group, void* buf, int64_t count, int32_t dtype, int32_t op) {
+  MPI_Op mpiOp;
+  switch (op) {
+    case SHARDRT_REDUCE_SUM: mpiOp = MPI_SUM; break;
+    case SHARDRT_REDUCE_MAX: mpiOp = MPI_MAX; break;
+    case SHARDRT_REDUCE_MIN: mpiOp = MPI_MIN; break;
+    default: shardrt_set_error(ctx, "all-reduce: no reduction %d", op); return 1;
+  }
   MPI_Datatype t;
   if (!prepare(ctx, group, dtype, t, "all-reduce")) return 1;
   int n = shardrt_group_size(ctx, group);
   ctx->bytesSent += static_cast<uint64_t>(2.0 * (n - 1) / n * double(count) * double(shardrt_dtype_size(dtype)));
-  return check(ctx, MPI_Allreduce(MPI_IN_PLACE, buf, static_cast<int>(count), t, MPI_SUM, comm(ctx->groups[size_t(group)])),
+  return check(ctx, MPI_Allreduce(MPI_IN_PLACE, buf, static_cast<int>(count), t, mpiOp, comm(ctx->groups[size_t(group)])),
                "all-reduce");
 }
 

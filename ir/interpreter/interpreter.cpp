@@ -36,6 +36,8 @@ Kernel kernelFor(OpKind k) {
     case OpKind::Softmax: return interp::softmax;
     case OpKind::ReduceSum:
     case OpKind::ReduceMean: return interp::reduce;
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMin: return interp::reduceExtreme;
     case OpKind::AllReduce:
     case OpKind::AllGather:
     case OpKind::ReduceScatter:

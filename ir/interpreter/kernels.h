@@ -22,5 +22,7 @@ void concat(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void softmax(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 // ReduceSum, ReduceMean.
 void reduce(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+// ReduceMax, ReduceMin.
+void reduceExtreme(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 
 }  // namespace shardc::ir::interp

@@ -1,4 +1,6 @@
 // Every kernel kind, compiled and run, against the reference interpreter on random shapes with odd sizes.
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "kernel_test_util.h"
@@ -113,6 +115,26 @@ TEST(CodegenKernels, Reductions) {
     reduceCase(k, DType::f32, {255}, {}, 0, n + "_all");
     reduceCase(k, DType::i64, {3, 17}, {1}, 1, n + "_i64");
   }
+}
+
+TEST(CodegenKernels, MaxAndMinReductions) {
+  for (OpKind k : {OpKind::ReduceMax, OpKind::ReduceMin}) {
+    std::string n(ir::opKindName(k));
+    reduceCase(k, DType::f32, {3, 17, 5}, {1}, 1, n + "_mid_keep");
+    reduceCase(k, DType::f64, {3, 17, 5}, {0, 2}, 0, n + "_outer_drop");
+    reduceCase(k, DType::f32, {255}, {}, 0, n + "_all");
+    // Signed and unsigned compare differently on the same bits.
+    for (DType t : {DType::i8, DType::u8, DType::i32, DType::u32, DType::i64})
+      reduceCase(k, t, {3, 17}, {1}, 0, n + "_" + std::string(ir::dtypeName(t)));
+    reduceCase(k, DType::f32, {0, 3}, {0}, 1, n + "_empty");
+  }
+  // A NaN anywhere in a row wins, wherever it is.
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {DType::f32, {3, 3}});
+  g.setOutputs({g.addOp1(OpKind::ReduceMax, {x}, "r", attrs({{"axes", std::vector<int64_t>{1}}}))});
+  const float nan = std::nanf("");
+  ir::Tensor in = ir::Tensor::fromDoubles(DType::f32, {3, 3}, {nan, 1, 2, 1, nan, 2, 1, 2, 3});
+  expectCompiledEqualsInterpreter(std::move(g), {in}, "max_nan");
 }
 
 TEST(CodegenKernels, SoftmaxEveryAxis) {

@@ -1,4 +1,5 @@
-// Reductions over a split axis reduce where the data lies: each rank sums its part, one all-reduce adds the parts.
+// Reductions over a split axis reduce where the data lies: each rank reduces its part, one all-reduce (sum, max or
+// min) combines the parts; a softmax over a split axis does both a max and a sum that way.
 // Compiled for 4 ranks, run under mpirun, compared with the reference interpreter on one.
 #include <cstdlib>
 #include <filesystem>
@@ -20,17 +21,25 @@ int countOps(const std::string& irText, const std::string& kind) {
   return n;
 }
 
-// x [8,6] · w [6,12] split by columns over 4 ranks, then the sum over the columns.
+ir::Attributes overColumns(ir::OpKind kind) {
+  ir::Attributes a;
+  if (kind == ir::OpKind::Softmax) {
+    a.set("axis", int64_t{-1});
+  } else {
+    a.set("axes", std::vector<int64_t>{1});
+    a.set("keepdims", int64_t{0});
+  }
+  return a;
+}
+
+// x [8,6] · w [6,12] split by columns over 4 ranks, then a reduction (or softmax) over the columns, named "sum".
 void runCase(const std::string& name, const ir::StrategyMap& strategy, int expectedAllReduces, bool gathersColumns,
-             ir::OpKind reduce = ir::OpKind::ReduceSum) {
+             ir::OpKind reduce = ir::OpKind::ReduceSum, const std::string& expectedReductions = "") {
   ir::Graph g;
   ir::ValueId x = g.addInput("x", {ir::DType::f32, {8, 6}});
   ir::ValueId w = g.addParam("w", testing::randomTensor(ir::DType::f32, {6, 12}, 5));
   ir::ValueId y = g.addOp1(ir::OpKind::MatMul, {x, w}, "y", {}, "mm");
-  ir::Attributes a;
-  a.set("axes", std::vector<int64_t>{1});
-  a.set("keepdims", int64_t{0});
-  g.setOutputs({g.addOp1(reduce, {y}, "s", a, "sum")});
+  g.setOutputs({g.addOp1(reduce, {y}, "s", overColumns(reduce), "sum")});
   for (const auto& op : g.ops()) g.value(op.results[0]).type = ir::inferResultTypes(g, op)[0];
   std::ostringstream log;
   tools::prepareGraph(g, {}, log);
@@ -47,6 +56,13 @@ void runCase(const std::string& name, const ir::StrategyMap& strategy, int expec
   std::ifstream irFile(options.outDir + "/programs/program_0.ir");
   std::string irText((std::istreambuf_iterator<char>(irFile)), {});
   EXPECT_EQ(countOps(irText, "AllReduce"), expectedAllReduces) << irText;
+  // Which reduction each all-reduce applies, in program order.
+  std::string reductions;
+  for (size_t at = irText.find(" = AllReduce("); at != std::string::npos; at = irText.find(" = AllReduce(", at + 1)) {
+    size_t r = irText.find("reduce = \"", at), eol = irText.find('\n', at);
+    reductions += r < eol ? irText.substr(r + 10, irText.find('"', r + 10) - r - 10) + " " : "sum ";
+  }
+  if (!expectedReductions.empty()) EXPECT_EQ(reductions, expectedReductions) << irText;
   if (!gathersColumns) EXPECT_EQ(countOps(irText, "AllGather"), 0) << "the columns are never gathered:\n" << irText;
   frontend::writeNpy(dir + "/x.npy", in);
   std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 4 " +
@@ -78,6 +94,30 @@ TEST(ParallelReduction, MeanOverColumnsSplitByTheMatMul) {
   ir::StrategyMap s;
   s.ops["MatMul_w"] = {{{1, 1}, {1, 4}}, 0};
   runCase("mean_follow", s, 1, false, ir::OpKind::ReduceMean);
+}
+
+// The max over split columns: each rank takes its part's max, one all-reduce (max) finishes it.
+TEST(ParallelReduction, MaxAndMinOverColumnsSplitByTheMatMul) {
+  ir::StrategyMap s;
+  s.ops["MatMul_w"] = {{{1, 1}, {1, 4}}, 0};
+  runCase("max_follow", s, 1, false, ir::OpKind::ReduceMax, "max ");
+  runCase("min_follow", s, 1, false, ir::OpKind::ReduceMin, "min ");
+}
+
+// Softmax over columns split 4 ways: a max and a sum across ranks (one value per row each), never the columns
+// gathered; the output is gathered once at the end.
+TEST(ParallelReduction, SoftmaxOverColumnsSplitByTheMatMul) {
+  ir::StrategyMap s;
+  s.ops["MatMul_w"] = {{{1, 1}, {1, 4}}, 0};
+  runCase("softmax_follow", s, 2, true, ir::OpKind::Softmax, "max sum ");
+}
+
+// Softmax with its own strategy: rows over 2 ranks, the softmax axis over the other 2.
+TEST(ParallelReduction, SoftmaxWithItsOwnStrategySplittingBothDims) {
+  ir::StrategyMap s;
+  s.ops["MatMul_w"] = {{{1, 1}, {1, 4}}, 0};
+  s.ops["sum"] = {{{2, 2}}, 0};
+  runCase("softmax_own", s, 2, true, ir::OpKind::Softmax, "max sum ");
 }
 
 }  // namespace

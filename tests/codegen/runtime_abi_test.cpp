@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "codegen/runtime_abi.h"
+#include "ir/error.h"
 #include "runtime/include/shardrt/shardrt.h"
 
 namespace shardc {
@@ -23,6 +24,13 @@ TEST(RuntimeAbi, ElementTypeCodesAgreeWithTheRuntimeHeader) {
   EXPECT_EQ(codegen::runtimeDTypeCode(ir::DType::bf16), SHARDRT_BF16);
   // The descriptor layout and ABI version are checked by every compiled program at start (abi_version) and by
   // the end-to-end tests that run them.
+}
+
+TEST(RuntimeAbi, ReductionCodesAgreeWithTheRuntimeHeader) {
+  EXPECT_EQ(codegen::runtimeReduceCode("sum"), SHARDRT_REDUCE_SUM);
+  EXPECT_EQ(codegen::runtimeReduceCode("max"), SHARDRT_REDUCE_MAX);
+  EXPECT_EQ(codegen::runtimeReduceCode("min"), SHARDRT_REDUCE_MIN);
+  EXPECT_THROW(codegen::runtimeReduceCode("prod"), ir::Error);
 }
 
 }  // namespace

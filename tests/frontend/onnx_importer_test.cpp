@@ -631,6 +631,26 @@ TEST(OnnxImporter, ReduceMeanAxesAttributeBefore18InputFrom18) {
   expectNear(all.run(ramp({2, 3})), ir::Shape({1, 1}), {2.5});
 }
 
+TEST(OnnxImporter, ReduceMaxMinAxesAttributeBefore18InputFrom18) {
+  OneNode a(13, "ReduceMax", {2, 3});
+  OnnxModelBuilder::intsAttr(*a.node, "axes", {1});
+  ir::Graph ga = import(a.b);
+  EXPECT_NE(text(ga).find("%y = ReduceMax(%x) {axes = [1], keepdims = 1} loc(\"n\") : f32[2,1]"), std::string::npos);
+  expectNear(ir::interpret(ga, {ramp({2, 3})})[0], ir::Shape({2, 1}), {2, 5});
+
+  OneNode b(18, "ReduceMin", {2, 3}, {"axes"});
+  b.b.initializer("axes", i64({1}, {-2}));
+  OnnxModelBuilder::intAttr(*b.node, "keepdims", 0);
+  ir::Graph gb = import(b.b);
+  EXPECT_NE(text(gb).find("%y = ReduceMin(%x) {axes = [0], keepdims = 0} loc(\"n\") : f32[3]"), std::string::npos);
+  expectNear(ir::interpret(gb, {ramp({2, 3})})[0], ir::Shape({3}), {0, 1, 2});
+
+  OneNode attrAt18(18, "ReduceMax", {2, 3});
+  OnnxModelBuilder::intsAttr(*attrAt18.node, "axes", {0});
+  EXPECT_EQ(importError(attrAt18.b),
+            "node 'n' (ReduceMax, opset 18): has an 'axes' attribute, but since opset 18 the axes are the second input");
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Concat and Constant.
 
@@ -759,10 +779,11 @@ TEST(OnnxImporter, UnsupportedOperatorNamesNodeTypeOpsetAndTheSupportedList) {
   bool unsupported = false;
   EXPECT_EQ(importError(b, {}, &unsupported),
             "node 'angle' (Acos, opset 15): unsupported operator; supported: Add, Concat, Constant, Div, Exp, "
-            "Flatten, Gemm, Identity, MatMul, Mul, Neg, ReduceMean, ReduceSum, Relu, Reshape, Sigmoid, Softmax, "
+            "Flatten, Gemm, Identity, MatMul, Mul, Neg, ReduceMax, ReduceMean, ReduceMin, ReduceSum, Relu, Reshape, "
+            "Sigmoid, Softmax, "
             "Sqrt, Sub, Tanh, Transpose");
   EXPECT_TRUE(unsupported);
-  EXPECT_EQ(supportedOnnxOps().size(), 21u);
+  EXPECT_EQ(supportedOnnxOps().size(), 23u);
 }
 
 TEST(OnnxImporter, OperatorsOfOtherDomainsAreUnsupported) {

@@ -1,4 +1,4 @@
-// The interpreter's Softmax (one axis, stable, in double) and ReduceSum / ReduceMean.
+// The interpreter's Softmax (one axis, stable, in double) and reductions.
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -202,6 +202,38 @@ TEST(InterpreterReduce, OddSizesMatchANaiveLoop) {
       ASSERT_EQ(cols.data<float>()[j], float(acc / 17)) << n << ": column " << j;
     }
   }
+}
+
+TEST(InterpreterReduce, MaxAndMinOverAxes) {
+  Tensor x = f32({2, 3}, {1, -5, 3, 0.5, 7, -2});
+  Tensor mx = run1(OpKind::ReduceMax, {x}, attrs({{"axes", std::vector<int64_t>{1}}}));
+  EXPECT_EQ(mx.type().str(), "f32[2,1]");
+  EXPECT_EQ(values(mx), (std::vector<double>{3, 7}));
+  Tensor mn = run1(OpKind::ReduceMin, {x}, attrs({{"axes", std::vector<int64_t>{-2}}, {"keepdims", int64_t{0}}}));
+  EXPECT_EQ(mn.type().str(), "f32[3]");
+  EXPECT_EQ(values(mn), (std::vector<double>{0.5, -5, -2}));
+  EXPECT_EQ(values(run1(OpKind::ReduceMax, {x})), (std::vector<double>{7}));
+  // Integers compare in their own type: u8 255 is the largest, i8 -128 the smallest.
+  EXPECT_EQ(ints(run1(OpKind::ReduceMax, {Tensor::fromInts(DType::u8, {3}, {7, 255, 0})})), (std::vector<int64_t>{255}));
+  EXPECT_EQ(ints(run1(OpKind::ReduceMin, {Tensor::fromInts(DType::i8, {3}, {7, -128, 0})})), (std::vector<int64_t>{-128}));
+  EXPECT_EQ(ints(run1(OpKind::ReduceMax, {i64({2}, {-3, -9})})), (std::vector<int64_t>{-3}));
+  // bool: max is any, min is all.
+  Tensor b = Tensor::fromInts(DType::boolean, {2, 2}, {0, 1, 0, 0});
+  EXPECT_EQ(ints(run1(OpKind::ReduceMax, {b}, attrs({{"axes", std::vector<int64_t>{1}}}))), (std::vector<int64_t>{1, 0}));
+  EXPECT_EQ(ints(run1(OpKind::ReduceMin, {b}, attrs({{"axes", std::vector<int64_t>{0}}}))), (std::vector<int64_t>{0, 0}));
+}
+
+TEST(InterpreterReduce, MaxLetsNaNWinAndEmptyGivesTheIdentity) {
+  const double nan = std::nan("");
+  Tensor x = f32({2, 3}, {nan, 1, 2, 1, 2, nan});
+  for (OpKind k : {OpKind::ReduceMax, OpKind::ReduceMin}) {
+    std::vector<double> r = values(run1(k, {x}, attrs({{"axes", std::vector<int64_t>{1}}})));
+    EXPECT_TRUE(std::isnan(r[0]) && std::isnan(r[1])) << opKindName(k);
+  }
+  Tensor lo = run1(OpKind::ReduceMax, {f32({0, 2}, {})}, attrs({{"axes", std::vector<int64_t>{0}}}));
+  EXPECT_EQ(values(lo), (std::vector<double>{-INFINITY, -INFINITY}));
+  Tensor hi = run1(OpKind::ReduceMin, {i32({2, 0}, {})}, attrs({{"axes", std::vector<int64_t>{1}}}));
+  EXPECT_EQ(ints(hi), (std::vector<int64_t>{2147483647, 2147483647}));
 }
 
 }  // namespace

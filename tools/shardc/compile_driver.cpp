@@ -111,6 +111,8 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
     dump("assign-strategies");
     parallel = passes::propagateLayouts(program.graph, options.ranks, options.mesh, options.localInputs);
     dump("propagate-layouts");
+    passes::lowerSplitReductions(program.graph, *parallel);
+    dump("lower-split-reductions");
     passes::insertRedistribution(program.graph, *parallel);
     dump("insert-redistribution");
     passes::partition(program.graph, *parallel);

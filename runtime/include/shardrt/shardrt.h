@@ -103,6 +103,10 @@ int shardrt_group_create(shardrt_context* ctx, const int64_t* mesh_shape, int32_
                          int32_t* group);
 int32_t shardrt_group_size(const shardrt_context* ctx, int32_t group);
 int shardrt_all_reduce_sum(shardrt_context* ctx, int32_t group, void* buf, int64_t count, int32_t dtype);
+/* The reductions an all-reduce may apply. The numbers are part of the ABI (generated code passes them). */
+typedef enum shardrt_reduce_op { SHARDRT_REDUCE_SUM = 1, SHARDRT_REDUCE_MAX = 2, SHARDRT_REDUCE_MIN = 3 } shardrt_reduce_op;
+/* An all-reduce in place with `op`, a shardrt_reduce_op. */
+int shardrt_all_reduce(shardrt_context* ctx, int32_t group, void* buf, int64_t count, int32_t dtype, int32_t op);
 int shardrt_all_gather(shardrt_context* ctx, int32_t group, const void* send, void* recv, int64_t count,
                        int32_t dtype);
 int shardrt_reduce_scatter_sum(shardrt_context* ctx, int32_t group, const void* send, void* recv, int64_t count,
