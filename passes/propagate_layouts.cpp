@@ -6,6 +6,7 @@
 #include "ir/type_inference.h"
 #include "passes/assign_strategies.h"
 #include "passes/parallel_plan.h"
+#include "passes/reshape_layout.h"
 #include "passes/sharding_rules.h"
 
 namespace shardc::passes {
@@ -151,16 +152,10 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
       req = {in};
       out = in;
     } else if (op.kind == ir::OpKind::Reshape) {
-      // A tensor split on dim 0 only reshapes locally when the new dim 0 divides the same way.
-      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
-      bool onlyDim0 = true;
-      for (size_t d = 1; d < in.dimAxes.size(); ++d) onlyDim0 = onlyDim0 && in.dimAxes[d].empty();
-      if (onlyDim0 && !in.dimAxes.empty() && outShape.rank() > 0 && outShape.dims[0] % in.splitFactor(0) == 0) {
-        req = {in};
-        out.dimAxes[0] = in.dimAxes[0];
-      } else {
-        req = {whole(op.operands[0])};
-      }
+      // Splits pass through when the split dim survives as the outer dim of its group; others are gathered.
+      ReshapeLayouts r = reshapeLayouts(withoutPartial(layoutOf(op.operands[0])), outShape);
+      req = {r.input};
+      out = r.output;
     } else {
       for (ir::ValueId v : op.operands) req.push_back(whole(v));
     }

@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "ir/error.h"
+#include "passes/reshape_layout.h"
 
 namespace shardc::passes {
 namespace {
@@ -254,14 +255,10 @@ RedistPlan planReshapeRedistribution(const ir::TensorLayout& from, const ir::Ten
   RedistPlan best;
   best.cost = std::numeric_limits<double>::infinity();
   for (const auto& mid : enumerateLayouts(from.shape, from.mesh, /*withPartial=*/true)) {
-    bool onlyDim0 = true;
-    for (size_t d = 1; d < mid.dimAxes.size(); ++d) onlyDim0 = onlyDim0 && mid.dimAxes[d].empty();
-    if (!onlyDim0 || (!mid.dimAxes.empty() && to.shape.rank() == 0)) continue;
-    // Row blocks of the flattened tensor stay row blocks when the new dim 0 divides by the same factor.
-    ir::TensorLayout reshaped = ir::TensorLayout::replicated(to.shape, to.mesh);
-    reshaped.partialAxes = mid.partialAxes;
-    if (!mid.dimAxes.empty() && to.shape.rank() > 0) reshaped.dimAxes[0] = mid.dimAxes[0];
-    if (to.shape.rank() > 0 && to.shape.dims[0] % reshaped.splitFactor(0) != 0) continue;
+    // Only layouts whose every split survives the reshape make it local.
+    ReshapeLayouts through = reshapeLayouts(mid, to.shape);
+    if (!(through.input == mid)) continue;
+    const ir::TensorLayout& reshaped = through.output;
     std::optional<RedistPlan> p1 = before.tryPlan(from, mid);
     std::optional<RedistPlan> p2 = after.tryPlan(reshaped, to);
     if (!p1 || !p2) continue;

@@ -1,25 +1,13 @@
 // Reductions over a split axis reduce where the data lies: each rank reduces its part, one all-reduce (sum, max or
 // min) combines the parts; a softmax over a split axis does both a max and a sum that way.
 // Compiled for 4 ranks, run under mpirun, compared with the reference interpreter on one.
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
 
-#include "frontend/npy.h"
-#include "kernel_test_util.h"
-#include "tools/shardc/compile_driver.h"
+#include "parallel_test_util.h"
 
 namespace shardc {
 namespace {
-
-int countOps(const std::string& irText, const std::string& kind) {
-  int n = 0;
-  for (size_t at = irText.find(" = " + kind + "("); at != std::string::npos; at = irText.find(" = " + kind + "(", at + 1)) ++n;
-  return n;
-}
+using testing::countOps;
 
 ir::Attributes overColumns(ir::OpKind kind) {
   ir::Attributes a;
@@ -40,21 +28,9 @@ void runCase(const std::string& name, const ir::StrategyMap& strategy, int expec
   ir::ValueId w = g.addParam("w", testing::randomTensor(ir::DType::f32, {6, 12}, 5));
   ir::ValueId y = g.addOp1(ir::OpKind::MatMul, {x, w}, "y", {}, "mm");
   g.setOutputs({g.addOp1(reduce, {y}, "s", overColumns(reduce), "sum")});
-  for (const auto& op : g.ops()) g.value(op.results[0]).type = ir::inferResultTypes(g, op)[0];
-  std::ostringstream log;
-  tools::prepareGraph(g, {}, log);
   ir::Tensor in = testing::randomTensor(ir::DType::f32, {8, 6}, 6);
-  ir::Tensor expected = ir::interpret(g, {in})[0];
-
-  std::string dir = testing::workDir(name);
-  tools::CompileOptions options;
-  options.outDir = dir + "/out";
-  options.quiet = true;
-  options.ranks = 4;
-  options.strategy = strategy;
-  tools::compileGraph(g, options, log);
-  std::ifstream irFile(options.outDir + "/programs/program_0.ir");
-  std::string irText((std::istreambuf_iterator<char>(irFile)), {});
+  testing::ParallelRun run = testing::compileParallelAndRun(g, strategy, 4, {in}, name);
+  const std::string& irText = run.programIr;
   EXPECT_EQ(countOps(irText, "AllReduce"), expectedAllReduces) << irText;
   // Which reduction each all-reduce applies, in program order.
   std::string reductions;
@@ -64,14 +40,8 @@ void runCase(const std::string& name, const ir::StrategyMap& strategy, int expec
   }
   if (!expectedReductions.empty()) EXPECT_EQ(reductions, expectedReductions) << irText;
   if (!gathersColumns) EXPECT_EQ(countOps(irText, "AllGather"), 0) << "the columns are never gathered:\n" << irText;
-  frontend::writeNpy(dir + "/x.npy", in);
-  std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 4 " +
-                    options.outDir + "/bin/rank_0 --input " + dir + "/x.npy --output-dir " + dir + "/run > " + dir +
-                    "/log 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  ir::Tensor got = frontend::readNpy(dir + "/run/s.npy");
-  EXPECT_EQ(tools::compareTensors(got, expected, {1e-5, 1e-5}), "");
-  std::filesystem::remove_all(dir);
+  ASSERT_EQ(run.outputs.size(), 1u);
+  EXPECT_EQ(tools::compareTensors(run.outputs[0], run.expected[0], {1e-5, 1e-5}), "");
 }
 
 TEST(ParallelReduction, SumOverColumnsSplitByTheMatMul) {

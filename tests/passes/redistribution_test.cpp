@@ -121,13 +121,26 @@ TEST(Redistribution, RowSplitReshapeIsLocal) {
   EXPECT_EQ(p.steps[0].str(), "reshape to [2,12]");
 }
 
-// Between every pair of layouts of [4,8] and [8,4] (and [2,16] and [32]), reshape plans are exact.
+// [4,6] with its columns split 2 ways reshaped to [4,2,3] (a hidden dim into heads): the split moves to the heads,
+// no traffic.
+TEST(Redistribution, HiddenSplitIntoHeadsIsLocal) {
+  auto from = layout({4, 6}, ir::DeviceMesh({2}), {{}, {0}});
+  auto to = layout({4, 2, 3}, ir::DeviceMesh({2}), {{}, {0}, {}});
+  RedistPlan p = planReshapeRedistribution(from, to, 4);
+  ASSERT_EQ(p.steps.size(), 1u) << p.str();
+  EXPECT_EQ(p.steps[0].str(), "reshape to [4,1,3]");
+}
+
+// Between every pair of layouts of [4,8] and [8,4] (and [2,16] and [32], heads split out of a hidden dim, and
+// two dims merged), reshape plans are exact.
 TEST(Redistribution, ReshapePlansAreExact) {
   for (const auto& m : std::vector<std::vector<int64_t>>{{2}, {4}, {2, 2}}) {
     ir::DeviceMesh mesh(m);
     for (auto [s1, s2] : std::vector<std::pair<ir::Shape, ir::Shape>>{{ir::Shape({4, 8}), ir::Shape({8, 4})},
-                                                                      {ir::Shape({2, 16}), ir::Shape({32})}}) {
-      std::vector<double> global(32);
+                                                                      {ir::Shape({2, 16}), ir::Shape({32})},
+                                                                      {ir::Shape({4, 6}), ir::Shape({4, 2, 3})},
+                                                                      {ir::Shape({2, 4, 3}), ir::Shape({8, 3})}}) {
+      std::vector<double> global(size_t(s1.numElements()));
       std::iota(global.begin(), global.end(), 1.0);
       for (const auto& from : enumerateLayouts(s1, mesh, true))
         for (const auto& to : enumerateLayouts(s2, mesh, false)) {
