@@ -1,6 +1,7 @@
 #include "ir/tensor_layout.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -93,6 +94,60 @@ std::string TensorLayout::str() const {
   std::string s = fmt::format("{} over {}: ({})", shape.str(), mesh.str(), fmt::join(dims, ", "));
   if (!partialAxes.empty()) s += fmt::format(" partial({})", fmt::join(partialAxes, ","));
   return s;
+}
+
+namespace {
+
+// Prefix products of an arrangement, skipping its 1s.
+std::vector<int64_t> prefixProducts(const DeviceMesh& m) {
+  std::vector<int64_t> out;
+  int64_t p = 1;
+  for (int64_t d : m.shape)
+    if (d > 1) out.push_back(p *= d);
+  return out;
+}
+
+}  // namespace
+
+DeviceMesh refineMesh(int64_t devices, const std::vector<DeviceMesh>& arrangements) {
+  std::set<int64_t> cuts{devices};
+  for (const auto& a : arrangements) {
+    if (a.numRanks() != devices) fail("an arrangement of {} ranks in a job of {}", a.numRanks(), devices);
+    for (int64_t p : prefixProducts(a)) cuts.insert(p);
+  }
+  std::vector<int64_t> dims;
+  int64_t prev = 1;
+  for (int64_t c : cuts) {
+    if (c == 1) continue;
+    if (c % prev != 0)
+      fail("the strategies arrange the {} ranks in incompatible ways (prefix {} does not divide by {})", devices, c, prev);
+    dims.push_back(c / prev);
+    prev = c;
+  }
+  if (dims.empty()) dims.push_back(1);
+  return DeviceMesh(dims);
+}
+
+TensorLayout onMesh(const TensorLayout& l, const DeviceMesh& mesh) {
+  // For each arrangement axis, the mesh axes whose prefix products fall in its range.
+  std::vector<int64_t> meshPrefix;
+  int64_t p = 1;
+  for (int64_t d : mesh.shape) meshPrefix.push_back(p *= d);
+  std::vector<std::vector<int>> cover(l.mesh.rank());
+  int64_t lo = 1;
+  for (size_t a = 0; a < l.mesh.rank(); ++a) {
+    int64_t hi = lo * l.mesh.shape[a];
+    for (size_t m = 0; m < mesh.rank(); ++m)
+      if (meshPrefix[m] > lo && meshPrefix[m] <= hi) cover[a].push_back(int(m));
+    lo = hi;
+  }
+  TensorLayout out = TensorLayout::replicated(l.shape, mesh);
+  for (size_t d = 0; d < l.dimAxes.size(); ++d)
+    for (int a : l.dimAxes[d]) out.dimAxes[d].insert(out.dimAxes[d].end(), cover[size_t(a)].begin(), cover[size_t(a)].end());
+  for (int a : l.partialAxes) out.partialAxes.insert(out.partialAxes.end(), cover[size_t(a)].begin(), cover[size_t(a)].end());
+  std::sort(out.partialAxes.begin(), out.partialAxes.end());
+  out.validate("layout");
+  return out;
 }
 
 }  // namespace shardc::ir

@@ -49,4 +49,11 @@ struct TensorLayout {
   }
 };
 
+// The finest mesh of `devices` ranks of which every arrangement is a coarsening (MindSpore's unified device
+// arrangement: the union of the arrangements' prefix products). Throws ir::Error when two arrangements cut the
+// ranks incompatibly.
+DeviceMesh refineMesh(int64_t devices, const std::vector<DeviceMesh>& arrangements);
+// A layout over `arrangement` expressed over `mesh` (each arrangement axis becomes the mesh axes it covers).
+TensorLayout onMesh(const TensorLayout& l, const DeviceMesh& mesh);
+
 }  // namespace shardc::ir

@@ -18,11 +18,6 @@ struct ParallelPlan {
   std::vector<std::vector<ir::TensorLayout>> required;   // per op index, per operand
 };
 
-// The finest mesh of `devices` ranks of which every arrangement is a coarsening (MindSpore's unified device
-// arrangement: the union of the arrangements' prefix products).
-ir::DeviceMesh refineMesh(int64_t devices, const std::vector<ir::DeviceMesh>& arrangements);
-// A layout over `arrangement` expressed over `mesh` (each arrangement axis becomes the mesh axes it covers).
-ir::TensorLayout onMesh(const ir::TensorLayout& l, const ir::DeviceMesh& mesh);
 
 // propagate-layouts: ops with a strategy take their sharding rule's layouts; the others follow their producers
 // where their rule allows (elementwise ops, a Reshape of a tensor split on dim 0), MatMul without a strategy is

@@ -1,6 +1,5 @@
-// propagate-layouts and the mesh refinement it needs.
+// propagate-layouts.
 #include <algorithm>
-#include <set>
 
 #include "ir/error.h"
 #include "ir/type_inference.h"
@@ -11,15 +10,6 @@
 
 namespace shardc::passes {
 namespace {
-
-// Prefix products of an arrangement, skipping its 1s.
-std::vector<int64_t> prefixProducts(const ir::DeviceMesh& m) {
-  std::vector<int64_t> out;
-  int64_t p = 1;
-  for (int64_t d : m.shape)
-    if (d > 1) out.push_back(p *= d);
-  return out;
-}
 
 ir::TensorLayout withoutPartial(ir::TensorLayout l) {
   l.partialAxes.clear();
@@ -37,47 +27,6 @@ ir::TensorLayout projectTo(const ir::TensorLayout& l, const ir::Shape& s) {
 
 }  // namespace
 
-ir::DeviceMesh refineMesh(int64_t devices, const std::vector<ir::DeviceMesh>& arrangements) {
-  std::set<int64_t> cuts{devices};
-  for (const auto& a : arrangements) {
-    if (a.numRanks() != devices) ir::fail("an arrangement of {} ranks in a job of {}", a.numRanks(), devices);
-    for (int64_t p : prefixProducts(a)) cuts.insert(p);
-  }
-  std::vector<int64_t> dims;
-  int64_t prev = 1;
-  for (int64_t c : cuts) {
-    if (c == 1) continue;
-    if (c % prev != 0)
-      ir::fail("the strategies arrange the {} ranks in incompatible ways (prefix {} does not divide by {})", devices, c, prev);
-    dims.push_back(c / prev);
-    prev = c;
-  }
-  if (dims.empty()) dims.push_back(1);
-  return ir::DeviceMesh(dims);
-}
-
-ir::TensorLayout onMesh(const ir::TensorLayout& l, const ir::DeviceMesh& mesh) {
-  // For each arrangement axis, the mesh axes whose prefix products fall in its range.
-  std::vector<int64_t> meshPrefix;
-  int64_t p = 1;
-  for (int64_t d : mesh.shape) meshPrefix.push_back(p *= d);
-  std::vector<std::vector<int>> cover(l.mesh.rank());
-  int64_t lo = 1;
-  for (size_t a = 0; a < l.mesh.rank(); ++a) {
-    int64_t hi = lo * l.mesh.shape[a];
-    for (size_t m = 0; m < mesh.rank(); ++m)
-      if (meshPrefix[m] > lo && meshPrefix[m] <= hi) cover[a].push_back(int(m));
-    lo = hi;
-  }
-  ir::TensorLayout out = ir::TensorLayout::replicated(l.shape, mesh);
-  for (size_t d = 0; d < l.dimAxes.size(); ++d)
-    for (int a : l.dimAxes[d]) out.dimAxes[d].insert(out.dimAxes[d].end(), cover[size_t(a)].begin(), cover[size_t(a)].end());
-  for (int a : l.partialAxes) out.partialAxes.insert(out.partialAxes.end(), cover[size_t(a)].begin(), cover[size_t(a)].end());
-  std::sort(out.partialAxes.begin(), out.partialAxes.end());
-  out.validate("layout");
-  return out;
-}
-
 ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::DeviceMesh& mesh, bool localInputs) {
   const auto& ops = g.ops();
   std::vector<std::optional<ShardingDecision>> decisions(ops.size());
@@ -89,7 +38,7 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
       arrangements.push_back(decisions[i]->deviceMatrix);
     }
   ParallelPlan plan;
-  plan.mesh = refineMesh(devices, arrangements);
+  plan.mesh = ir::refineMesh(devices, arrangements);
   const ir::DeviceMesh& M = plan.mesh;
   plan.layouts.assign(g.numValues(), std::nullopt);
   plan.required.resize(ops.size());
@@ -115,8 +64,8 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
     std::vector<ir::TensorLayout> req;
     ir::TensorLayout out = ir::TensorLayout::replicated(outShape, M);
     if (decisions[i]) {
-      for (const auto& l : decisions[i]->inputs) req.push_back(onMesh(l, M));
-      out = onMesh(decisions[i]->output, M);
+      for (const auto& l : decisions[i]->inputs) req.push_back(ir::onMesh(l, M));
+      out = ir::onMesh(decisions[i]->output, M);
     } else if (ir::opCategory(op.kind) != ir::OpCategory::Other) {
       // Follow the operand that has the result's shape; partial sums are added first.
       size_t lead = 0;
