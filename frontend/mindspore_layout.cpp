@@ -1,5 +1,7 @@
 #include "frontend/mindspore_layout.h"
 
+#include <algorithm>
+
 #include <fmt/ranges.h>
 
 #include "ir/error.h"
@@ -66,6 +68,38 @@ bool isNested(const MindSporeLayout& ms) {
   for (const auto& e : ms.tensorMap)
     if (e.size() > 1) return true;
   return false;
+}
+
+ir::TensorLayout withOptimizerShard(const ir::TensorLayout& l, int64_t step, int64_t size, const std::string& what) {
+  int64_t n = l.mesh.numRanks(), splits = 1;
+  for (size_t d = 0; d < l.shape.rank(); ++d) splits *= l.splitFactor(d);
+  if (size == -1) size = n / splits;
+  if (step <= 0) step = 1;
+  if (size <= 0 || n % (step * size) != 0)
+    ir::fail("{}: an optimizer shard of {} ranks {} apart does not fit {} ranks", what, size, step, n);
+  if (l.shape.rank() == 0) ir::fail("{}: a scalar cannot be optimizer-sharded", what);
+  ir::DeviceMesh mesh;
+  try {
+    mesh = ir::refineMesh(n, {l.mesh, ir::DeviceMesh({n / (step * size), size, step})});
+  } catch (const ir::Error&) {
+    ir::fail("{}: an optimizer shard of {} ranks {} apart cuts across the device matrix {}", what, size, step, l.mesh.str());
+  }
+  ir::TensorLayout out = ir::onMesh(l, mesh);
+  // The mesh axes whose prefix products fall in (n / (step * size), n / step]: ranks `step` apart, `size` of them.
+  std::vector<int> group;
+  int64_t prefix = 1;
+  for (size_t a = 0; a < mesh.rank(); ++a) {
+    prefix *= mesh.shape[a];
+    if (prefix > n / (step * size) && prefix <= n / step) group.push_back(int(a));
+  }
+  std::vector<int> used = out.partialAxes;
+  for (const auto& axes : out.dimAxes) used.insert(used.end(), axes.begin(), axes.end());
+  for (int a : group)
+    if (std::find(used.begin(), used.end(), a) != used.end())
+      ir::fail("{}: the optimizer shard group of {} ranks {} apart holds different slices, not repeats", what, size, step);
+  out.dimAxes[0].insert(out.dimAxes[0].end(), group.begin(), group.end());
+  out.validate(what);
+  return out;
 }
 
 }  // namespace shardc::frontend

@@ -29,6 +29,12 @@ MindSporeLayout layoutToMindSpore(const ir::TensorLayout& layout);
 // the layout's devices do not divide `devices`.
 ir::TensorLayout withRepeatedCalculation(const ir::TensorLayout& layout, int64_t devices);
 
+// MindSpore's optimizer shard (opt_weight_shard_size ranks, opt_weight_shard_step apart, hold parts of dim 0 of a
+// slice they would otherwise repeat): the opt group becomes a mesh axis (the mesh refined to have one of that size
+// and stride) splitting dim 0 innermost. A size of -1 means every repeat of the slice. Throws ir::Error naming
+// `what` when the group does not fit the layout's repeats or dim 0 does not divide.
+ir::TensorLayout withOptimizerShard(const ir::TensorLayout& layout, int64_t step, int64_t size, const std::string& what);
+
 // True when some dim is split by more than one device dim (MindSpore's Layout API, written as nested maps).
 bool isNested(const MindSporeLayout& ms);
 
