@@ -71,6 +71,48 @@ TEST_F(WeightsFile, EntriesReadBackByteExactAndAligned) {
   shardrt_weights_close(w);
 }
 
+// The streaming writer takes tensors in any order and in pieces; the file is byte-identical.
+TEST_F(WeightsFile, StreamingInAnyOrderAndInPiecesGivesTheSameFile) {
+  std::string streamed = tempPath("streamed.bin");
+  {
+    shardrt::WeightsFileWriter w(streamed, {{"layer1.weight", SHARDRT_F32, {2, 3}, nullptr, sizeof a},
+                                            {"step", SHARDRT_I64, {3}, nullptr, sizeof b},
+                                            {"empty", SHARDRT_U8, {0}, nullptr, 0}});
+    w.beginTensor(2);
+    w.endTensor();
+    w.beginTensor(1);
+    w.write(b, sizeof b);
+    w.endTensor();
+    w.beginTensor(0);
+    w.write(a, 8);
+    w.write(reinterpret_cast<const char*>(a) + 8, sizeof a - 8);
+    w.endTensor();
+    EXPECT_FALSE(std::filesystem::exists(streamed)) << "nothing at the path before commit";
+    w.commit();
+  }
+  EXPECT_EQ(readAll(streamed), readAll(path));
+  std::filesystem::remove(streamed);
+}
+
+TEST_F(WeightsFile, AnUnfinishedWriterLeavesNothing) {
+  std::string dir = tempPath("unfinished");
+  std::filesystem::create_directories(dir);
+  {
+    shardrt::WeightsFileWriter w(dir + "/w.bin", {{"x", SHARDRT_F32, {2}, nullptr, 8}});
+    w.beginTensor(0);
+    EXPECT_THROW(w.write(a, 12), std::runtime_error);  // more than the tensor holds
+  }
+  {
+    shardrt::WeightsFileWriter w(dir + "/w.bin", {{"x", SHARDRT_F32, {2}, nullptr, 8}, {"y", SHARDRT_F32, {1}, nullptr, 4}});
+    w.beginTensor(0);
+    w.write(a, 8);
+    w.endTensor();
+    EXPECT_THROW(w.commit(), std::runtime_error);  // y never written
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(WeightsFile, HeaderIsTheDocumentedLayout) {
   std::string bytes = readAll(path);
   EXPECT_EQ(bytes.substr(0, 8), "SHARDCW1");
