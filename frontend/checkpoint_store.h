@@ -55,6 +55,9 @@ CheckpointFormat parseCheckpointFormat(const std::string& name);
 CheckpointFormat checkpointFormatOf(const std::string& path);
 
 std::unique_ptr<CheckpointReader> openCheckpoint(const std::string& path);
-std::unique_ptr<CheckpointWriter> createCheckpoint(const std::string& path, CheckpointFormat format);
+// The writer needs every tensor up front (safetensors puts its header first); they must then be written in this
+// order. Nothing exists at `path` until commit().
+std::unique_ptr<CheckpointWriter> createCheckpoint(const std::string& path, CheckpointFormat format,
+                                                   const std::vector<CheckpointTensorInfo>& tensors);
 
 }  // namespace shardc::frontend

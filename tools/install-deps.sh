@@ -8,7 +8,7 @@ packages=(
   libboost-graph-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  python3 time
 )
 missing=()
 for p in "${packages[@]}"; do

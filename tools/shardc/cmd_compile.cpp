@@ -42,11 +42,17 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--strategy-format", args->compile.strategyFormat,
                    "Also write the final strategy as OUT/strategy.mindspore.json (mindspore-json) or OUT/strategy.ckpt (mindspore-pb)")
       ->check(CLI::IsMember({"shardc", "mindspore-json", "mindspore-pb"}));
+  cmd->add_option("--checkpoint", args->compile.checkpoint,
+                  "Weights from checkpoint slices: a directory DIR/rank_K/*.ckpt, a pattern such as "
+                  "ckpt/rank_{rank}/net.ckpt, or the files in rank order (default: the model's initializers)");
+  cmd->add_option("--checkpoint-strategy", args->compile.checkpointStrategy,
+                  "The strategy the slices were saved with (default: --strategy), or none for one whole checkpoint");
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     args->compile.modelPath = args->model.path;
     args->compile.dumpAfter = args->model.passOptions.dumpAfter;
     if (!args->strategyPath.empty()) args->compile.strategy = frontend::readStrategyFile(args->strategyPath);
+    args->compile.strategyPath = args->strategyPath;
     if (!args->mesh.empty()) {
       ir::Shape m = parseShapeArg("mesh=" + args->mesh).second;
       if (m.rank() == 0 || m.numElements() <= 0) ir::fail("--mesh '{}': expected e.g. 2x4", args->mesh);

@@ -15,6 +15,7 @@
 #include "ir/printer.h"
 #include "tools/shardc/commands.h"
 #include "tools/shardc/model_loading.h"
+#include "tools/shardc/checkpoint_summary.h"
 #include "tools/shardc/strategy_printer.h"
 
 namespace shardc::tools {
@@ -65,7 +66,7 @@ void addInspectCommand(CLI::App& app, std::ostream& out, int& status) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "inspect", "Show a file readably: a model (.onnx) or text IR as text IR, a tensor (.npy, ONNX .pb), a strategy (MindSpore protobuf or JSON, shardc JSON); -o --format converts a strategy");
+      "inspect", "Show a file readably: a model (.onnx) or text IR as text IR, a tensor (.npy, ONNX .pb), a strategy (MindSpore protobuf or JSON, shardc JSON), a checkpoint (.ckpt, .safetensors: tensors with checksums); -o --format converts a strategy");
   cmd->add_option("file", args->model.path, "The file")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--all-data", args->allData, "Print every parameter's bytes instead of eliding large ones");
   cmd->add_option("--format", args->format, "With -o: write a strategy file in this format")
@@ -89,6 +90,8 @@ void addInspectCommand(CLI::App& app, std::ostream& out, int& status) {
       }
     } else if (!args->output.empty()) {
       ir::fail("{}: -o converts strategy files only", path);
+    } else if (ext == ".ckpt" || ext == ".safetensors") {
+      out << describeCheckpoint(path);
     } else if (ext == ".npy") {
       printTensorSummary(out, path, frontend::readNpy(path));
     } else if (ext == ".pb") {

@@ -23,5 +23,7 @@ void addGraphCommand(CLI::App& app, std::ostream& out, int& status);
 void addEvalCommand(CLI::App& app, std::ostream& out, int& status);
 void addInspectCommand(CLI::App& app, std::ostream& out, int& status);
 void addConformanceCommand(CLI::App& app, std::ostream& out, int& status);
+void addShardCommand(CLI::App& app, std::ostream& out, int& status);
+void addReshardCommand(CLI::App& app, std::ostream& out, int& status);
 
 }  // namespace shardc::tools

@@ -22,6 +22,8 @@
 #include "passes/pass.h"
 #include "passes/plan_memory.h"
 #include "runtime/weights_writer.h"
+#include "tools/shardc/checkpoint_files.h"
+#include "tools/shardc/checkpoint_weights.h"
 #include "tools/shardc/output_directory.h"
 #include "shardc_build_config.h"
 
@@ -61,6 +63,36 @@ void writeWeights(const ir::Graph& g, const std::map<std::string, std::shared_pt
                        static_cast<uint64_t>(t.byteSize())});
   }
   shardrt::writeWeightsFile(path, entries);
+}
+
+// The weights of every rank from checkpoint slices, resharded from the layouts they were saved with.
+void writeWeightsFromCheckpoint(const ir::Graph& global, const ir::RankProgram& program, const passes::ParallelPlan* plan,
+                                const std::map<std::string, std::shared_ptr<const ir::Tensor>>& paramData,
+                                const CompileOptions& options, const OutputDirectory& out, std::ostream& log) {
+  std::string strategyPath = options.checkpointStrategy.empty() ? options.strategyPath : options.checkpointStrategy;
+  if (strategyPath.empty())
+    ir::fail("--checkpoint: say how the slices were saved with --checkpoint-strategy (a strategy file, or none for "
+             "one whole checkpoint)");
+  CheckpointWeightsJob job;
+  job.program = &program.graph;
+  job.global = &global;
+  job.ranks = static_cast<int64_t>(program.ranks.size());
+  if (plan)
+    for (ir::ValueId p : program.graph.params())
+      if (plan->layouts[size_t(p)]) job.layouts[program.graph.value(p).name] = *plan->layouts[size_t(p)];
+  job.modelData = &paramData;
+  job.quiet = options.quiet;
+  if (strategyPath != "none") {
+    ir::StrategyMap saved = frontend::readStrategyFile(strategyPath);
+    job.sourceLayout = frontend::checkpointLayoutOf(saved, strategyRanks(saved, strategyPath));
+  }
+  auto readers = openSlices(resolveSliceFiles(options.checkpoint, job.sourceLayout.ranks));
+  job.sources = pointers(readers);
+  job.weightsPath = [&](int64_t r) { return out.path("weights/rank_" + std::to_string(r) + ".bin"); };
+  frontend::ReshardStats stats = writeCheckpointWeights(job, log);
+  if (!options.quiet)
+    log << fmt::format("weights from {} checkpoint file(s): {} tensors, {} bytes read\n", readers.size(), stats.tensors,
+                       stats.bytesRead);
 }
 
 // "// " before every line: the buffer plan rides along in the program's text IR.
@@ -158,6 +190,10 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
       auto f = frontend::parseStrategyFormat(options.strategyFormat);
       frontend::writeStrategyFile(final, out.path(f == frontend::StrategyFormat::MindSporeJson ? "strategy.mindspore.json" : "strategy.ckpt"), f);
     }
+  }
+  if (!options.checkpoint.empty()) {
+    writeWeightsFromCheckpoint(global, program, parallel ? &*parallel : nullptr, paramData, options, out, log);
+  } else if (parallel) {
     for (int r : program.ranks)
       writeWeights(program.graph, paramData, &*parallel, r, out.path("weights/rank_" + std::to_string(r) + ".bin"));
   } else {

@@ -30,6 +30,11 @@ struct CompileOptions {
   std::string strategyFormat;
   // Each rank reads only its part of every input (files named with {rank}); default: the whole input everywhere.
   bool localInputs = false;
+  // Weights from checkpoint slices (--checkpoint: a directory DIR/rank_K/*.ckpt, a {rank} pattern, or files in
+  // rank order) instead of the model's initializers, saved under `checkpointStrategy` (a strategy file, or "none"
+  // for one whole checkpoint; empty: `strategyPath`, the --strategy file).
+  std::vector<std::string> checkpoint;
+  std::string checkpointStrategy, strategyPath;
   // Print the rank program after these passes (or "all") to the log stream.
   std::set<std::string> dumpAfter;
 };

@@ -19,6 +19,8 @@ int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostr
   addConformanceCommand(app, out, status);
   addRunCommand(app, out, status);
   addGraphCommand(app, out, status);
+  addShardCommand(app, out, status);
+  addReshardCommand(app, out, status);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
