@@ -45,6 +45,9 @@ row() {
     "$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')" "$(awk -v a="$wall" -v c="$cpWall" 'BEGIN { printf "%.2fx", c / a }')"
 }
 row "cp -r (same bytes)" "$cpWall" "$cpRss"
+# The floor of writing fresh files here: the kernel allocates every page-cache page written.
+read -r w r < <(measure dd dd if=/dev/zero of="$work/out" bs=4M count=$((bytes / 4194304)) status=none)
+row "dd of zeros (write floor)" "$w" "$r"
 read -r w r < <(measure to4 "$shardc" reshard --from "$work/train8.json" --checkpoint "$work/train" --to "$work/infer4.json" -o "$work/out" -q)
 row "reshard 8 -> 4 ranks" "$w" "$r"
 read -r w r < <(measure to1 "$shardc" reshard --from "$work/train8.json" --checkpoint "$work/train" --to none -o "$work/out" -q)
