@@ -187,6 +187,24 @@ TEST(CheckpointResharder, OptimizerShardSplitsRowsAcrossTheRepeats) {
   EXPECT_EQ(withOptimizerShard(rows, 1, 2, "w").str(), "[8,4] over [2,2,2]: (0.2, *)");
   EXPECT_EQ(withOptimizerShard(rows, 1, -1, "w").str(), "[8,4] over [2,4]: (0.1, *)");
   EXPECT_THROW(withOptimizerShard(rows, 4, 2, "w"), ir::Error);  // ranks 4 apart differ in their rows
+
+  // Through a strategy's parameter layout: slices saved optimizer-sharded merge back to the original.
+  ir::StrategyMap strategy;
+  ir::ParamLayout pl;
+  pl.layout = l;
+  pl.optShardStep = 2;
+  pl.optShardSize = 2;
+  strategy.params["w"] = pl;
+  CheckpointLayout saved = checkpointLayoutOf(strategy, 4);
+  MemoryCheckpoint model;
+  testing::MemoryTensor w;
+  w.info = {"w", ir::DType::f32, {8, 4}, 128};
+  for (int i = 0; i < 128; ++i) w.bytes.push_back(char(i));
+  model.push_back(w);
+  std::vector<MemoryCheckpoint> slices = reshard({model}, CheckpointLayout{}, saved);
+  EXPECT_EQ(slices[2][0].info.dims, (std::vector<int64_t>{4, 2}));
+  EXPECT_EQ(slices[2][0].bytes[0], char(4 * 16));  // rank 2: row 4, column 0
+  EXPECT_EQ(reshard(slices, saved, CheckpointLayout{})[0][0].bytes, w.bytes);
 }
 
 TEST(CheckpointResharder, BadSlicesAreOneErrorAndNothingIsCommitted) {
