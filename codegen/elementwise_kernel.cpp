@@ -34,6 +34,10 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
                             : (ir::isSignedInt(t) ? b.CreateICmpSLT(x, zero) : b.getFalse());
       return b.CreateSelect(neg, zero, x);
     }
+    case OpKind::Abs:
+      if (fp) return intrinsic(b, llvm::Intrinsic::fabs, x);
+      if (ir::isSignedInt(t)) return b.CreateSelect(b.CreateICmpSLT(x, lb.constant(t, 0)), b.CreateNeg(x), x);
+      return x;
     default: break;
   }
   if (!fp) ir::unsupported("{} on element type {} is not supported by code generation", ir::opKindName(kind), ir::dtypeName(t));
@@ -41,6 +45,11 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
     case OpKind::Exp: return intrinsic(b, llvm::Intrinsic::exp, x);
     case OpKind::Sqrt: return intrinsic(b, llvm::Intrinsic::sqrt, x);
     case OpKind::Tanh: return callMath(b, "tanhf", "tanh", t, x);
+    case OpKind::Log: return intrinsic(b, llvm::Intrinsic::log, x);
+    case OpKind::Reciprocal: return b.CreateFDiv(lb.constant(t, 1), x);
+    case OpKind::Erf: return callMath(b, "erff", "erf", t, x);
+    case OpKind::Floor: return intrinsic(b, llvm::Intrinsic::floor, x);
+    case OpKind::Ceil: return intrinsic(b, llvm::Intrinsic::ceil, x);
     case OpKind::Sigmoid: {
       llvm::Value* e = intrinsic(b, llvm::Intrinsic::exp, b.CreateFNeg(x));
       return b.CreateFDiv(lb.constant(t, 1), b.CreateFAdd(lb.constant(t, 1), e));
@@ -58,6 +67,10 @@ llvm::Value* binary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x, llvm:
       case OpKind::Sub: return b.CreateFSub(x, y);
       case OpKind::Mul: return b.CreateFMul(x, y);
       case OpKind::Div: return b.CreateFDiv(x, y);
+      case OpKind::Pow: return b.CreateBinaryIntrinsic(llvm::Intrinsic::pow, x, y);
+      // NaN wins: x when it is NaN or strictly beyond y; otherwise y, NaN or not.
+      case OpKind::Max: return b.CreateSelect(b.CreateOr(b.CreateFCmpOGT(x, y), b.CreateFCmpUNO(x, x)), x, y);
+      case OpKind::Min: return b.CreateSelect(b.CreateOr(b.CreateFCmpOLT(x, y), b.CreateFCmpUNO(x, x)), x, y);
       default: break;
     }
   } else if (t == DType::boolean) {
@@ -75,6 +88,10 @@ llvm::Value* binary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x, llvm:
         llvm::Value* q = ir::isSignedInt(t) ? b.CreateSDiv(x, safe) : b.CreateUDiv(x, safe);
         return b.CreateSelect(isZero, zero, q);
       }
+      case OpKind::Max:
+        return b.CreateSelect(ir::isSignedInt(t) ? b.CreateICmpSGT(x, y) : b.CreateICmpUGT(x, y), x, y);
+      case OpKind::Min:
+        return b.CreateSelect(ir::isSignedInt(t) ? b.CreateICmpSLT(x, y) : b.CreateICmpULT(x, y), x, y);
       default: break;
     }
   }

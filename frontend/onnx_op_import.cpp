@@ -8,6 +8,8 @@
 //   ReduceSum        < 13: `axes` attribute; >= 13 an optional input and `noop_with_empty_axes`
 //   ReduceMean       < 18: `axes` attribute; >= 18 an optional input and `noop_with_empty_axes`
 //   ReduceMax/Min    as ReduceMean
+//   Max/Min          < 8: no broadcasting (numpy broadcasting accepts those models too); any number of inputs
+//   Pow              >= 12: the exponent's type may differ (refused: no Cast yet)
 //   Concat           < 4: axis default 1; >= 4 required; >= 11 also negative
 //   Constant         `value`; >= 12 also value_float(s), value_int(s) (value_string(s), sparse_value refused)
 #include <algorithm>
@@ -66,6 +68,28 @@ void binary(NodeContext& c, OpKind kind) {
     }
   }
   c.emitOutput(kind, {a, b});
+}
+
+// Pow of floats; ONNX also lets the exponent's type differ from the base's (from opset 12), which needs a Cast.
+void pow(NodeContext& c) {
+  c.expectInputs(2, 2);
+  ir::DType base = c.typeOf(c.requiredInput(0)).dtype, exponent = c.typeOf(c.requiredInput(1)).dtype;
+  if (base != exponent || !ir::isFloat(base))
+    c.unsupportedAttr("T1/T2", fmt::format("{}/{} (Pow of floats of one type only)", ir::dtypeName(base), ir::dtypeName(exponent)));
+  binary(c, OpKind::Pow);
+}
+
+// Max and Min take any number of inputs (numpy-broadcast together): a chain of binary ops; one input is a copy.
+void variadic(NodeContext& c, OpKind kind) {
+  c.expectInputs(1, 1 << 20);
+  size_t n = c.numInputs();
+  if (n == 1) {
+    c.emitOutput(OpKind::Identity, {c.requiredInput(0)});
+    return;
+  }
+  ValueId acc = c.requiredInput(0);
+  for (size_t i = 1; i + 1 < n; ++i) acc = c.emit(kind, {acc, c.requiredInput(i)});
+  c.emitOutput(kind, {acc, c.requiredInput(n - 1)});
 }
 
 void matmul(NodeContext& c) {
@@ -310,11 +334,20 @@ const std::map<std::string, OpImporter>& opImporters() {
                                                                                    {"Sigmoid", OpKind::Sigmoid},
                                                                                    {"Tanh", OpKind::Tanh},
                                                                                    {"Exp", OpKind::Exp},
-                                                                                   {"Sqrt", OpKind::Sqrt}})
+                                                                                   {"Sqrt", OpKind::Sqrt},
+                                                                                   {"Abs", OpKind::Abs},
+                                                                                   {"Log", OpKind::Log},
+                                                                                   {"Reciprocal", OpKind::Reciprocal},
+                                                                                   {"Erf", OpKind::Erf},
+                                                                                   {"Floor", OpKind::Floor},
+                                                                                   {"Ceil", OpKind::Ceil}})
       t[name] = [kind = kind](NodeContext& c) { unary(c, kind); };
     for (auto [name, kind] : std::initializer_list<std::pair<const char*, OpKind>>{
              {"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}})
       t[name] = [kind = kind](NodeContext& c) { binary(c, kind); };
+    t["Pow"] = pow;
+    t["Max"] = [](NodeContext& c) { variadic(c, OpKind::Max); };
+    t["Min"] = [](NodeContext& c) { variadic(c, OpKind::Min); };
     t["Identity"] = identity;
     t["MatMul"] = matmul;
     t["Gemm"] = gemm;

@@ -139,6 +139,15 @@ class Writer {
       case OpKind::Tanh:
       case OpKind::Exp:
       case OpKind::Sqrt:
+      case OpKind::Abs:
+      case OpKind::Log:
+      case OpKind::Reciprocal:
+      case OpKind::Erf:
+      case OpKind::Floor:
+      case OpKind::Ceil:
+      case OpKind::Pow:
+      case OpKind::Max:
+      case OpKind::Min:
       case OpKind::Add:
       case OpKind::Sub:
       case OpKind::Mul:

@@ -16,11 +16,20 @@ enum class OpKind {
   Tanh,
   Exp,
   Sqrt,
+  Abs,
+  Log,
+  Reciprocal,
+  Erf,
+  Floor,
+  Ceil,
   // Elementwise, two operands with numpy broadcasting.
   Add,
   Sub,
   Mul,
   Div,
+  Pow,  // floats only
+  Max,  // NaN wins, as numpy's maximum
+  Min,
   // Linear algebra.
   MatMul,  // numpy matmul: batch dims broadcast, 1-D operands promoted and squeezed
   Gemm,    // attrs alpha, beta, transA, transB; operands A, B[, C]; lowered by canonicalize

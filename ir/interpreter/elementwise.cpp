@@ -56,12 +56,19 @@ void unaryKernel(OpKind k, DType t, const Tensor& x, Tensor& r) {
       case OpKind::Tanh: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::tanh(v); }));
       case OpKind::Exp: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::exp(v); }));
       case OpKind::Sqrt: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::sqrt(v); }));
+      case OpKind::Abs: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::fabs(v); }));
+      case OpKind::Log: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::log(v); }));
+      case OpKind::Reciprocal: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return 1.0 / v; }));
+      case OpKind::Erf: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::erf(v); }));
+      case OpKind::Floor: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::floor(v); }));
+      case OpKind::Ceil: return mapUnary<T>(x, r, viaDouble<T>([](double v) { return std::ceil(v); }));
       default: break;
     }
   } else if constexpr (kInteger<T>) {
     switch (k) {
       case OpKind::Neg: return mapUnary<T>(x, r, [](T v) { return wrapNeg(v); });
       case OpKind::Relu: return mapUnary<T>(x, r, [](T v) { return v < T(0) ? T(0) : v; });
+      case OpKind::Abs: return mapUnary<T>(x, r, [](T v) { return v < T(0) ? wrapNeg(v) : v; });
       default: break;
     }
   }
@@ -85,6 +92,11 @@ void binaryKernel(OpKind k, DType t, const Tensor& a, const Tensor& b, Tensor& r
       case OpKind::Sub: return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return x - y; }));
       case OpKind::Mul: return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return x * y; }));
       case OpKind::Div: return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return x / y; }));
+      case OpKind::Pow: return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return std::pow(x, y); }));
+      case OpKind::Max:
+        return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return std::isnan(x) || x > y ? x : y; }));
+      case OpKind::Min:
+        return mapBinary<T>(a, b, r, viaDouble2<T>([](double x, double y) { return std::isnan(x) || x < y ? x : y; }));
       default: break;
     }
   } else if constexpr (kInteger<T>) {
@@ -93,6 +105,8 @@ void binaryKernel(OpKind k, DType t, const Tensor& a, const Tensor& b, Tensor& r
       case OpKind::Sub: return mapBinary<T>(a, b, r, [](T x, T y) { return wrapSub(x, y); });
       case OpKind::Mul: return mapBinary<T>(a, b, r, [](T x, T y) { return wrapMul(x, y); });
       case OpKind::Div: return mapBinary<T>(a, b, r, [](T x, T y) { return divideInts(x, y); });
+      case OpKind::Max: return mapBinary<T>(a, b, r, [](T x, T y) { return x > y ? x : y; });
+      case OpKind::Min: return mapBinary<T>(a, b, r, [](T x, T y) { return x < y ? x : y; });
       default: break;
     }
   }

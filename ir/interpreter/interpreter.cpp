@@ -25,10 +25,19 @@ Kernel kernelFor(OpKind k) {
     case OpKind::Tanh:
     case OpKind::Exp:
     case OpKind::Sqrt:
+    case OpKind::Abs:
+    case OpKind::Log:
+    case OpKind::Reciprocal:
+    case OpKind::Erf:
+    case OpKind::Floor:
+    case OpKind::Ceil:
     case OpKind::Add:
     case OpKind::Sub:
     case OpKind::Mul:
-    case OpKind::Div: return interp::elementwise;
+    case OpKind::Div:
+    case OpKind::Pow:
+    case OpKind::Max:
+    case OpKind::Min: return interp::elementwise;
     case OpKind::MatMul: return interp::matmul;
     case OpKind::Gemm: return interp::gemm;
     case OpKind::Transpose: return interp::transpose;

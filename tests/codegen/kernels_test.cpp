@@ -30,7 +30,8 @@ void unaryCase(OpKind kind, DType t, ir::Shape shape, const std::string& name) {
 }
 
 TEST(CodegenKernels, UnaryFloatOpsOnOddSizes) {
-  for (OpKind k : {OpKind::Neg, OpKind::Relu, OpKind::Sigmoid, OpKind::Tanh, OpKind::Exp, OpKind::Sqrt})
+  for (OpKind k : {OpKind::Neg, OpKind::Relu, OpKind::Sigmoid, OpKind::Tanh, OpKind::Exp, OpKind::Sqrt, OpKind::Abs,
+                   OpKind::Log, OpKind::Reciprocal, OpKind::Erf, OpKind::Floor, OpKind::Ceil})
     for (int64_t n : {1, 3, 17, 255}) unaryCase(k, DType::f32, {n}, std::string(ir::opKindName(k)) + std::to_string(n));
   unaryCase(OpKind::Tanh, DType::f64, {3, 17}, "tanh_f64");
 }
@@ -38,6 +39,9 @@ TEST(CodegenKernels, UnaryFloatOpsOnOddSizes) {
 TEST(CodegenKernels, UnaryIntegerOps) {
   unaryCase(OpKind::Neg, DType::i32, {17}, "neg_i32");
   unaryCase(OpKind::Relu, DType::i64, {3, 5}, "relu_i64");
+  unaryCase(OpKind::Abs, DType::i32, {17}, "abs_i32");
+  unaryCase(OpKind::Abs, DType::i8, {17}, "abs_i8");
+  unaryCase(OpKind::Abs, DType::u8, {17}, "abs_u8");
 }
 
 void binaryCase(OpKind kind, DType t, ir::Shape a, ir::Shape b, const std::string& name) {
@@ -50,7 +54,7 @@ void binaryCase(OpKind kind, DType t, ir::Shape a, ir::Shape b, const std::strin
 }
 
 TEST(CodegenKernels, BinaryOpsBroadcast) {
-  for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div}) {
+  for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Pow, OpKind::Max, OpKind::Min}) {
     std::string n(ir::opKindName(k));
     binaryCase(k, DType::f32, {17, 1}, {1, 3}, n + "_outer");
     binaryCase(k, DType::f32, {255}, {}, n + "_scalar");
@@ -58,9 +62,24 @@ TEST(CodegenKernels, BinaryOpsBroadcast) {
   }
 }
 
+// Max and Min let a NaN on either side win, as the interpreter (numpy's maximum) does.
+TEST(CodegenKernels, MaxMinLetNaNWinFromEitherSide) {
+  const double nan = std::nan("");
+  for (OpKind k : {OpKind::Max, OpKind::Min}) {
+    ir::Graph g;
+    ir::ValueId x = g.addInput("x", {DType::f32, {4}});
+    ir::ValueId y = g.addInput("y", {DType::f32, {4}});
+    g.setOutputs({g.addOp1(k, {x, y}, "z")});
+    expectCompiledEqualsInterpreter(std::move(g),
+                                    {ir::Tensor::fromDoubles(DType::f32, {4}, {nan, 1, 2, nan}),
+                                     ir::Tensor::fromDoubles(DType::f32, {4}, {1, nan, 3, nan})},
+                                    std::string(ir::opKindName(k)) + "_nan");
+  }
+}
+
 TEST(CodegenKernels, BinaryIntegerOps) {
   for (DType t : {DType::i32, DType::i64, DType::u8, DType::i8})
-    for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div})
+    for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Max, OpKind::Min})
       binaryCase(k, t, {3, 17}, {17}, std::string(ir::opKindName(k)) + "_" + std::string(ir::dtypeName(t)));
 }
 

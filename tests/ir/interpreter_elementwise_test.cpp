@@ -33,6 +33,39 @@ TEST(InterpreterElementwise, UnaryOpsOnF32ComputeInDoubleAndRoundOnce) {
   EXPECT_EQ(floats(s), (std::vector<float>{0, 1, static_cast<float>(std::sqrt(2.0)), 2.5f}));
 }
 
+TEST(InterpreterElementwise, AbsLogReciprocalErfFloorCeil) {
+  EXPECT_EQ(floats(run1(OpKind::Abs, {f32({4}, {-3.5, -0.0, 2, -7})})), (std::vector<float>{3.5f, 0, 2, 7}));
+  EXPECT_EQ(ints(run1(OpKind::Abs, {Tensor::fromInts(DType::i8, {3}, {-5, 5, -128})})), (std::vector<int64_t>{5, 5, -128}));
+  std::vector<float> logs = floats(run1(OpKind::Log, {f32({4}, {1, std::exp(2.0), 0, -1})}));
+  EXPECT_EQ(logs[0], 0.0f);
+  EXPECT_EQ(logs[1], static_cast<float>(std::log(double(float(std::exp(2.0))))));
+  EXPECT_EQ(logs[2], -INFINITY);
+  EXPECT_TRUE(std::isnan(logs[3]));
+  EXPECT_EQ(floats(run1(OpKind::Reciprocal, {f32({3}, {4, -0.5, 0})})), (std::vector<float>{0.25f, -2, INFINITY}));
+  EXPECT_EQ(floats(run1(OpKind::Erf, {f32({3}, {0, 1, -3})})),
+            (std::vector<float>{0, static_cast<float>(std::erf(1.0)), static_cast<float>(std::erf(-3.0))}));
+  EXPECT_EQ(floats(run1(OpKind::Floor, {f32({4}, {-1.5, -0.5, 0.5, 2})})), (std::vector<float>{-2, -1, 0, 2}));
+  EXPECT_EQ(floats(run1(OpKind::Ceil, {f32({4}, {-1.5, -0.5, 0.5, 2})})), (std::vector<float>{-1, -0.0f, 1, 2}));
+}
+
+TEST(InterpreterElementwise, PowMaxMinBroadcastAndLetNaNWin) {
+  EXPECT_EQ(floats(run1(OpKind::Pow, {f32({3}, {2, 9, -2}), f32({1}, {3})})), (std::vector<float>{8, 729, -8}));
+  EXPECT_EQ(floats(run1(OpKind::Pow, {f32({2}, {4, 9}), f32({2}, {0.5, -0.5})})), (std::vector<float>{2, 1.0f / 3}));
+  const double nan = std::nan("");
+  std::vector<float> mx = floats(run1(OpKind::Max, {f32({2, 2}, {1, nan, 3, -4}), f32({2}, {2, 0})}));
+  EXPECT_EQ(mx[0], 2);
+  EXPECT_TRUE(std::isnan(mx[1]));
+  EXPECT_EQ(mx[2], 3);
+  EXPECT_EQ(mx[3], 0);
+  std::vector<float> mn = floats(run1(OpKind::Min, {f32({2}, {1, 5}), f32({2}, {nan, 2})}));
+  EXPECT_TRUE(std::isnan(mn[0]));
+  EXPECT_EQ(mn[1], 2);
+  EXPECT_EQ(ints(run1(OpKind::Max, {Tensor::fromInts(DType::u8, {2}, {200, 3}), Tensor::fromInts(DType::u8, {2}, {100, 4})})),
+            (std::vector<int64_t>{200, 4}));
+  EXPECT_EQ(ints(run1(OpKind::Min, {Tensor::fromInts(DType::i8, {2}, {-100, 3}), Tensor::fromInts(DType::i8, {1}, {0})})),
+            (std::vector<int64_t>{-100, 0}));
+}
+
 TEST(InterpreterElementwise, UnaryOpsOnF64) {
   Tensor r = run1(OpKind::Exp, {f64({3}, {-1, 0, 1})});
   EXPECT_EQ(values(r), (std::vector<double>{std::exp(-1.0), 1.0, std::exp(1.0)}));
