@@ -100,6 +100,16 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
       ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
       req = {in};
       out = in;
+    } else if (op.kind == ir::OpKind::Transpose) {
+      // Each split moves with its dim: no traffic.
+      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
+      req = {in};
+      out = transposedLayout(op, in, outShape);
+    } else if (op.kind == ir::OpKind::Concat) {
+      // The first operand's splits on the other dims; the axis gathered where it was split.
+      auto [ins, o] = concatLayouts(g, op, withoutPartial(layoutOf(op.operands[0])));
+      req = ins;
+      out = o;
     } else if (op.kind == ir::OpKind::Reshape) {
       // Splits pass through when the split dim survives as the outer dim of its group; others are gathered.
       ReshapeLayouts r = reshapeLayouts(withoutPartial(layoutOf(op.operands[0])), outShape);

@@ -191,14 +191,46 @@ ir::TensorLayout reducedLayout(const ir::Op& op, const ir::TensorLayout& in, con
   return out;
 }
 
+std::vector<int64_t> transposePerm(const ir::Op& op, size_t rank) {
+  std::vector<int64_t> perm = op.attrs.getInts("perm");
+  if (!op.attrs.has("perm"))
+    for (size_t d = rank; d-- > 0;) perm.push_back(int64_t(d));
+  return perm;
+}
+
+ir::TensorLayout transposedLayout(const ir::Op& op, const ir::TensorLayout& in, const ir::Shape& resultShape) {
+  ir::TensorLayout out = ir::TensorLayout::replicated(resultShape, in.mesh);
+  out.partialAxes = in.partialAxes;
+  std::vector<int64_t> perm = transposePerm(op, in.shape.rank());
+  for (size_t d = 0; d < perm.size(); ++d) out.dimAxes[d] = in.dimAxes[size_t(perm[d])];
+  return out;
+}
+
+std::pair<std::vector<ir::TensorLayout>, ir::TensorLayout> concatLayouts(const ir::Graph& g, const ir::Op& op,
+                                                                         const ir::TensorLayout& lead) {
+  const ir::Shape& Y = g.value(op.results[0]).type.shape;
+  int64_t axis = op.attrs.getInt("axis", 0);
+  if (axis < 0) axis += int64_t(Y.rank());
+  ir::TensorLayout out = ir::TensorLayout::replicated(Y, lead.mesh);
+  for (size_t d = 0; d < Y.rank(); ++d)
+    if (int64_t(d) != axis) out.dimAxes[d] = lead.dimAxes[d];
+  std::vector<ir::TensorLayout> ins;
+  for (ir::ValueId v : op.operands) {
+    ir::TensorLayout l = out;
+    l.shape = g.value(v).type.shape;
+    ins.push_back(l);
+  }
+  return {ins, out};
+}
+
 bool isReduction(ir::OpKind kind) {
   return kind == ir::OpKind::ReduceSum || kind == ir::OpKind::ReduceMean || kind == ir::OpKind::ReduceMax ||
          kind == ir::OpKind::ReduceMin;
 }
 
 bool hasShardingRule(ir::OpKind kind) {
-  return kind == ir::OpKind::MatMul || kind == ir::OpKind::Softmax || isReduction(kind) ||
-         ir::opCategory(kind) != ir::OpCategory::Other;
+  return kind == ir::OpKind::MatMul || kind == ir::OpKind::Softmax || kind == ir::OpKind::Transpose ||
+         kind == ir::OpKind::Concat || isReduction(kind) || ir::opCategory(kind) != ir::OpCategory::Other;
 }
 
 ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const ir::OpStrategy& strategy,
@@ -208,6 +240,42 @@ ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const i
   if (op.kind == ir::OpKind::ReduceMean && !ir::isFloat(g.value(op.operands[0]).type.dtype))
     ir::unsupported("{}: an integer mean cannot be split (its parts truncate)", c.who());
   if (isReduction(op.kind)) return reduceRule(c, devices);
+  if (op.kind == ir::OpKind::Transpose) {
+    // The input split as the strategy says; each split moves with its dim.
+    c.inputs(1);
+    c.fits(0);
+    const ir::Shape& S = g.value(op.operands[0]).type.shape;
+    ShardingDecision r;
+    r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
+    std::vector<int> map(S.rank());
+    for (size_t d = 0; d < S.rank(); ++d) map[d] = int(d);
+    r.inputs = {layoutOn(S, r.deviceMatrix, map)};
+    r.output = transposedLayout(op, r.inputs[0], g.value(op.results[0]).type.shape);
+    return r;
+  }
+  if (op.kind == ir::OpKind::Concat) {
+    // Like an elementwise op over the dims other than the axis, which must stay whole.
+    c.inputs(op.operands.size());
+    int64_t axis = op.attrs.getInt("axis", 0);
+    if (axis < 0) axis += int64_t(g.value(op.results[0]).type.shape.rank());
+    for (size_t i = 0; i < op.operands.size(); ++i) {
+      c.fits(i);
+      if (c.s.inputSplits[i][size_t(axis)] != 1)
+        ir::fail("{}: input {} is split {} ways along the concatenation axis {}", c.who(), i,
+                 c.s.inputSplits[i][size_t(axis)], axis);
+      if (c.s.inputSplits[i] != c.s.inputSplits[0])
+        ir::fail("{}: inputs 0 and {} are split differently", c.who(), i);
+    }
+    const ir::Shape& S = g.value(op.operands[0]).type.shape;
+    ShardingDecision r;
+    r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
+    std::vector<int> map(S.rank());
+    for (size_t d = 0; d < S.rank(); ++d) map[d] = int(d);
+    auto [ins, out] = concatLayouts(g, op, layoutOn(S, r.deviceMatrix, map));
+    r.inputs = ins;
+    r.output = out;
+    return r;
+  }
   // Softmax splits like a one-operand elementwise op; a split axis is lowered to reductions across ranks.
   if (op.kind == ir::OpKind::Softmax || ir::opCategory(op.kind) != ir::OpCategory::Other) return elementwiseRule(c, devices);
   ir::unsupported("{}: no sharding rule for {} yet", c.who(), ir::opKindName(op.kind));

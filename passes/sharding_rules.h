@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/graph.h"
@@ -32,6 +33,13 @@ ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const i
 // axes of reduced dims hold partial sums (to be added across ranks by whoever needs the whole value); a ReduceMax
 // or ReduceMin is completed across those axes right away (lower-split-reductions), so they replicate.
 ir::TensorLayout reducedLayout(const ir::Op& op, const ir::TensorLayout& in, const ir::Shape& resultShape);
+
+// Transpose moves each dim's split with the dim (perm, or reversed dims without one).
+ir::TensorLayout transposedLayout(const ir::Op& op, const ir::TensorLayout& in, const ir::Shape& resultShape);
+// Concat needs its axis whole on every operand; the other dims keep `lead`'s splits. Returns the layout each
+// operand must have (in operand order) and the result's.
+std::pair<std::vector<ir::TensorLayout>, ir::TensorLayout> concatLayouts(const ir::Graph& g, const ir::Op& op,
+                                                                         const ir::TensorLayout& lead);
 
 // ReduceSum, ReduceMean, ReduceMax, ReduceMin.
 bool isReduction(ir::OpKind kind);
