@@ -5,8 +5,8 @@
 #include <random>
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include "file_test_util.h"
 #include "frontend/mindspore_ckpt.h"
 #include "ir/error.h"
 #include "mindspore_checkpoint.pb.h"
@@ -15,22 +15,9 @@ namespace shardc::frontend {
 namespace {
 namespace pb = mindspore::ckptpb;
 
-class MindSporeCkpt : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir = std::filesystem::path(::testing::TempDir()) / ("shardc_ckpt_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  std::filesystem::path dir;
-};
-
-std::string readFile(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void writeFile(const std::string& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
+using MindSporeCkpt = testing::FileTest;
+using testing::readFile;
+using testing::writeFile;
 
 struct Named {
   CheckpointTensorInfo info;

@@ -4,30 +4,17 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include "file_test_util.h"
 #include "frontend/safetensors_file.h"
 #include "ir/error.h"
 
 namespace shardc::frontend {
 namespace {
 
-class Safetensors : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir = std::filesystem::path(::testing::TempDir()) / ("shardc_st_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  std::filesystem::path dir;
-};
-
-std::string readFile(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void writeFile(const std::string& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
+using Safetensors = testing::FileTest;
+using testing::readFile;
+using testing::writeFile;
 
 // A file from a header text and data, the length prefix little-endian.
 std::string fileOf(const std::string& header, const std::string& data) {
