@@ -36,3 +36,21 @@ build/tools/shardc-make-demo-model -o "$demo/unused.onnx" --input "$demo/x8.npy"
 "$shardc" eval "$demo/mlp.onnx" --shape x=8x28x28 --input "x=$demo/x8.npy" --output-dir "$demo/seed8.eval" > /dev/null
 echo "== 8 ranks against one (the interpreter), all 80 outputs"
 "$shardc" compare "$demo/seed8.run/logits.npy" "$demo/seed8.eval/logits.npy" --show 10
+
+echo
+echo "== training's checkpoint slices: the weights split as 8 training ranks with the seed strategy saved them"
+build/tools/shardc-make-demo-model -o "$demo/unused.onnx" --checkpoint "$demo/full.ckpt"
+"$shardc" shard --strategy ../shared/fixtures/mindspore/synthetic_strategy_8dev.json --checkpoint "$demo/full.ckpt" \
+  -o "$demo/train8" -q
+"$shardc" inspect "$demo/train8/rank_2/net.ckpt"
+echo "== inference on 4 ranks with a split of its own (Megatron pair), weights resharded from the 8 slices"
+cat > "$demo/infer4.json" <<'JSON'
+{"format": "shardc-strategy", "version": 1,
+ "ops": {"MatMul_layer1.weight": {"strategy": [[1, 1], [1, 4]]},
+         "MatMul_layer2.weight": {"strategy": [[1, 4], [4, 1]]}}}
+JSON
+"$shardc" compile "$demo/mlp.onnx" --shape x=8x28x28 --ranks 4 --strategy "$demo/infer4.json" -o "$demo/infer4" \
+  --checkpoint "$demo/train8" --checkpoint-strategy ../shared/fixtures/mindspore/synthetic_strategy_8dev.json
+"$shardc" run "$demo/infer4" -- --input "x=$demo/x8.npy" --output-dir "$demo/infer4.run"
+echo "== 4 ranks from the training slices against one (the interpreter)"
+"$shardc" compare "$demo/infer4.run/logits.npy" "$demo/seed8.eval/logits.npy" | tail -1
