@@ -25,7 +25,8 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
   llvm::IRBuilder<>& b = lb.builder();
   bool fp = ir::isFloat(t);
   switch (kind) {
-    case OpKind::Identity: return x;
+    case OpKind::Identity:
+    case OpKind::Expand: return x;  // the broadcast is in the operand's load
     case OpKind::Neg: return fp ? b.CreateFNeg(x) : b.CreateNeg(x);
     case OpKind::Relu: {
       // NaN stays NaN (the compare is false), as in ONNX.
@@ -98,6 +99,75 @@ llvm::Value* binary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x, llvm:
   ir::unsupported("{} is not a binary elementwise op", ir::opKindName(kind));
 }
 
+// A bool as the element stores it (i8 0/1) from an i1.
+llvm::Value* boolValue(llvm::IRBuilder<>& b, llvm::Value* bit) { return b.CreateZExt(bit, b.getInt8Ty()); }
+llvm::Value* isTrue(llvm::IRBuilder<>& b, llvm::Value* byte) { return b.CreateICmpNE(byte, b.getInt8(0)); }
+
+llvm::Value* comparison(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x, llvm::Value* y) {
+  llvm::IRBuilder<>& b = lb.builder();
+  using P = llvm::CmpInst::Predicate;
+  P p;
+  if (ir::isFloat(t)) {
+    // Ordered predicates: a comparison with NaN is false.
+    switch (kind) {
+      case OpKind::Equal: p = P::FCMP_OEQ; break;
+      case OpKind::Less: p = P::FCMP_OLT; break;
+      case OpKind::Greater: p = P::FCMP_OGT; break;
+      case OpKind::LessOrEqual: p = P::FCMP_OLE; break;
+      default: p = P::FCMP_OGE; break;
+    }
+    return boolValue(b, b.CreateFCmp(p, x, y));
+  }
+  bool s = ir::isSignedInt(t);
+  switch (kind) {
+    case OpKind::Equal: p = P::ICMP_EQ; break;
+    case OpKind::Less: p = s ? P::ICMP_SLT : P::ICMP_ULT; break;
+    case OpKind::Greater: p = s ? P::ICMP_SGT : P::ICMP_UGT; break;
+    case OpKind::LessOrEqual: p = s ? P::ICMP_SLE : P::ICMP_ULE; break;
+    default: p = s ? P::ICMP_SGE : P::ICMP_UGE; break;
+  }
+  return boolValue(b, b.CreateICmp(p, x, y));
+}
+
+llvm::Value* logical(LoopBuilder& lb, OpKind kind, llvm::Value* x, llvm::Value* y) {
+  llvm::IRBuilder<>& b = lb.builder();
+  switch (kind) {
+    case OpKind::Not: return b.CreateXor(x, b.getInt8(1));
+    case OpKind::And: return b.CreateAnd(x, y);
+    case OpKind::Or: return b.CreateOr(x, y);
+    default: return b.CreateXor(x, y);
+  }
+}
+
+// Cast: float to integer saturates (NaN gives 0), as the interpreter does; to bool is x != 0.
+llvm::Value* cast(LoopBuilder& lb, DType from, DType to, llvm::Value* x) {
+  llvm::IRBuilder<>& b = lb.builder();
+  llvm::Type* ty = lb.elementType(to);
+  if (from == to) return x;
+  if (to == DType::boolean) {
+    if (ir::isFloat(from)) return boolValue(b, b.CreateFCmpUNE(x, lb.constant(from, 0)));
+    return boolValue(b, b.CreateICmpNE(x, lb.constant(from, 0)));
+  }
+  if (ir::isFloat(from)) {
+    if (ir::isFloat(to)) return b.CreateFPCast(x, ty);
+    auto id = ir::isSignedInt(to) ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
+    return b.CreateIntrinsic(id, {ty, x->getType()}, {x});
+  }
+  bool signedFrom = ir::isSignedInt(from);  // bool widens as unsigned
+  if (ir::isFloat(to)) return signedFrom ? b.CreateSIToFP(x, ty) : b.CreateUIToFP(x, ty);
+  return b.CreateIntCast(x, ty, signedFrom);
+}
+
+// One element of `op` from its operands' elements.
+llvm::Value* scalarOp(LoopBuilder& lb, const ir::Graph& g, const ir::Op& op, const std::vector<llvm::Value*>& args) {
+  DType t = g.value(op.operands[0]).type.dtype;
+  if (op.kind == OpKind::Where) return lb.builder().CreateSelect(isTrue(lb.builder(), args[0]), args[1], args[2]);
+  if (op.kind == OpKind::Cast) return cast(lb, t, g.value(op.results[0]).type.dtype, args[0]);
+  if (ir::isLogical(op.kind)) return logical(lb, op.kind, args[0], args.size() > 1 ? args[1] : nullptr);
+  if (ir::isComparison(op.kind)) return comparison(lb, op.kind, t, args[0], args[1]);
+  return args.size() == 1 ? unary(lb, op.kind, t, args[0]) : binary(lb, op.kind, t, args[0], args[1]);
+}
+
 }  // namespace
 
 std::vector<int64_t> broadcastStrides(const ir::Shape& shape, const ir::Shape& out) {
@@ -124,9 +194,9 @@ void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector
       llvm::Value* s;
       if (auto p = producedBy.find(v); p != producedBy.end()) {
         const ir::Op& op = *p->second;
-        DType t = g.value(op.operands[0]).type.dtype;
-        s = op.operands.size() == 1 ? unary(lb, op.kind, t, valueOf(op.operands[0]))
-                                    : binary(lb, op.kind, t, valueOf(op.operands[0]), valueOf(op.operands[1]));
+        std::vector<llvm::Value*> args;
+        for (ir::ValueId o : op.operands) args.push_back(valueOf(o));
+        s = scalarOp(lb, g, op, args);
       } else {
         const ir::TensorType& vt = g.value(v).type;
         s = lb.load(vt.dtype, external.at(v), lb.linearIndex(ivs, broadcastStrides(vt.shape, out)));

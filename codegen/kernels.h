@@ -28,6 +28,14 @@ void emitReduce(LoopBuilder& lb, const KernelArgs& a);
 void emitSoftmax(LoopBuilder& lb, const KernelArgs& a);
 void emitTranspose(LoopBuilder& lb, const KernelArgs& a);
 void emitConcat(LoopBuilder& lb, const KernelArgs& a);
+// Conv: in a rank program whose input channels are split, attr bias_elsewhere=1 leaves the bias to one rank.
+void emitConv(LoopBuilder& lb, const KernelArgs& a);
+// MaxPool, AveragePool.
+void emitPool(LoopBuilder& lb, const KernelArgs& a);
+void emitSlice(LoopBuilder& lb, const KernelArgs& a);
+// Gather of the rows [blockStart, blockStart + local dim) of a dim of `globalDim` rows: indices outside the block
+// give zeros (a rank's share of a vocabulary-split lookup; blockStart 0 and the whole dim otherwise).
+void emitGather(LoopBuilder& lb, const KernelArgs& a, llvm::Value* blockStart, int64_t globalDim);
 // Reshape and Identity: the bytes unchanged.
 void emitCopy(LoopBuilder& lb, const KernelArgs& a);
 

@@ -134,6 +134,17 @@ class ProgramEmitter {
           case ir::OpKind::Transpose: emitTranspose(lb, args); break;
           case ir::OpKind::Concat: emitConcat(lb, args); break;
           case ir::OpKind::Reshape: emitCopy(lb, args); break;
+          case ir::OpKind::Slice: emitSlice(lb, args); break;
+          case ir::OpKind::Conv: emitConv(lb, args); break;
+          case ir::OpKind::MaxPool:
+          case ir::OpKind::AveragePool: emitPool(lb, args); break;
+          case ir::OpKind::Gather: {
+            const ir::Shape& s = g_.value(op.operands[0]).type.shape;
+            int64_t axis = op.attrs.getInt("axis", 0);
+            int64_t dim = s.dims[size_t(axis < 0 ? axis + int64_t(s.rank()) : axis)];
+            emitGather(lb, args, lb.i64(0), dim);
+            break;
+          }
           default:
             ir::unsupported("{}: code generation does not support {}", ir::describeOp(g_, op), ir::opKindName(op.kind));
         }

@@ -68,14 +68,48 @@ class NodeContext {
   }
   // Defines the node's output as a parameter holding `t` (Constant).
   virtual void defineConstantOutput(ir::Tensor t) = 0;
+  // Defines the node's output `output` as a copy of `v`'s value (an Identity; folded away by canonicalize).
+  ir::ValueId defineOutputAs(ir::ValueId v, const std::string& output) { return emit(ir::OpKind::Identity, {v}, {}, output); }
+  // A parameter holding `t`, internal to the node's expansion (a scalar of a decomposed formula, say).
+  virtual ir::ValueId constantValue(ir::Tensor t) = 0;
+  // A scalar constant of element type `t`.
+  ir::ValueId scalar(ir::DType t, double v) { return constantValue(ir::Tensor::fromDoubles(t, ir::Shape{}, {v})); }
   // Records that value v (already emitted) has contents `t` known at compile time, for later constant() queries.
   virtual void recordKnownValue(ir::ValueId v, ir::Tensor t) = 0;
   const std::string& outputName() const { return node().output(0); }
+  size_t numOutputs() const { return static_cast<size_t>(node().output_size()); }
+  // The i-th output's name, "" when the model does not ask for that optional output.
+  std::string outputName(size_t i) const { return i < numOutputs() ? node().output(static_cast<int>(i)) : ""; }
+  // Checks how many outputs the node names (the importer checks afterwards that each named one was defined).
+  void expectOutputs(size_t min, size_t max) const;
 };
 
 using OpImporter = std::function<void(NodeContext&)>;
+using ImporterTable = std::map<std::string, OpImporter>;
 
 // ONNX op type (default domain) -> its import function.
-const std::map<std::string, OpImporter>& opImporters();
+const ImporterTable& opImporters();
+// The table's parts, one file each: comparisons, logic, Where and Cast; activations written as elementwise
+// formulas; normalisations and the reductions written as formulas; shape and indexing ops.
+void addLogicImporters(ImporterTable& t);
+void addActivationImporters(ImporterTable& t);
+void addNormalisationImporters(ImporterTable& t);
+void addShapeImporters(ImporterTable& t);
+void addConvolutionImporters(ImporterTable& t);
+
+// Helpers the parts share (onnx_op_import.cpp).
+// A two-operand elementwise op, with the opset < 7 `broadcast`/`axis` alignment.
+void binary(NodeContext& c, ir::OpKind kind);
+// The integer contents of a constant operand that an ir attribute takes (a Reshape's shape, reduction axes); an
+// error naming the attribute when it is computed at run time.
+std::vector<int64_t> constantInts(NodeContext& c, ir::ValueId v, const std::string& what);
+// A reduction's axes (sorted, non-negative) and keepdims, from the attribute before opset `axesInputSince` and
+// the second input from it; nullopt when noop_with_empty_axes makes it a copy.
+struct ReduceAxes {
+  std::vector<int64_t> axes;
+  bool keepdims = true;
+  ir::Attributes attrs() const;
+};
+std::optional<ReduceAxes> reduceAxes(NodeContext& c, int64_t axesInputSince);
 
 }  // namespace shardc::frontend::onnx_import

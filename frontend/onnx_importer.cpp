@@ -12,6 +12,7 @@
 #include "frontend/onnx_importer_proto.h"
 #include "frontend/onnx_tensor.h"
 #include "ir/error.h"
+#include "ir/interpreter/interpreter.h"
 #include "ir/type_inference.h"
 
 namespace shardc::frontend {
@@ -71,6 +72,12 @@ std::optional<std::vector<int64_t>> NodeContext::intsAttr(const std::string& nam
   return std::vector<int64_t>(a->ints().begin(), a->ints().end());
 }
 
+void NodeContext::expectOutputs(size_t min, size_t max) const {
+  if (numOutputs() < min || numOutputs() > max)
+    error(min == max ? fmt::format("has {} outputs, expects {}", numOutputs(), min)
+                     : fmt::format("has {} outputs, expects {} to {}", numOutputs(), min, max));
+}
+
 int64_t NodeContext::normaliseAxis(int64_t axis, size_t rank, bool allowEnd) const {
   int64_t r = static_cast<int64_t>(rank);
   int64_t hi = allowEnd ? r : r - 1;
@@ -79,6 +86,9 @@ int64_t NodeContext::normaliseAxis(int64_t axis, size_t rank, bool allowEnd) con
 }
 
 namespace {
+
+// Values computed from known ones are kept known only while small: they are shapes, axes and indices.
+constexpr int64_t kMaxKnownElements = 4096;
 
 // Rethrows `e` (an ir::Error or ir::Unsupported) with `prefix` before its message, keeping its kind.
 [[noreturn]] void rethrowPrefixed(const ir::Error& e, const std::string& prefix) {
@@ -188,7 +198,32 @@ class Importer final : public NodeContext {
     ir::ValueId r = g_.op(o).results.at(0);
     g_.value(r).type = types.at(0);
     if (!output.empty()) bind(output, r);
+    foldIfKnown(g_.op(o));
     return r;
+  }
+
+  // Small integer values computed from known ones stay known (shape arithmetic as exporters write it:
+  // Shape -> Gather -> Concat -> Reshape), so that ops taking them as attributes can read them.
+  void foldIfKnown(const ir::Op& op) {
+    const ir::TensorType& t = g_.value(op.results[0]).type;
+    if (!t.shape.isStatic() || t.shape.numElements() > kMaxKnownElements) return;
+    std::vector<ir::Tensor> known;
+    for (ir::ValueId v : op.operands) {
+      std::optional<ir::Tensor> k = constant(v);
+      if (!k || k->numElements() > kMaxKnownElements) return;
+      known.push_back(std::move(*k));
+    }
+    std::vector<const ir::Tensor*> ptrs;
+    for (const auto& k : known) ptrs.push_back(&k);
+    try {
+      known_[op.results[0]] = ir::evaluateOp(op, ptrs);
+    } catch (const ir::Error&) {
+      // Not foldable here (an element type the interpreter refuses): it is computed at run time.
+    }
+  }
+
+  ir::ValueId constantValue(ir::Tensor t) override {
+    return g_.addParam(g_.uniqueName(outputName() + ".const"), std::move(t));
   }
 
   void defineConstantOutput(ir::Tensor t) override {
@@ -295,7 +330,6 @@ class Importer final : public NodeContext {
       ir::unsupported("{}: unsupported operator; supported: {}", describe(), fmt::join(supportedOnnxOps(), ", "));
     if (opset_ <= 0) ir::fail("{}: the model imports no opset of the default ONNX domain", describe());
     if (node.output_size() == 0 || node.output(0).empty()) error("has no output");
-    if (node.output_size() > 1) error(fmt::format("has {} outputs, expects 1", node.output_size()));
     try {
       it->second(*this);
     } catch (const ir::Error&) {
@@ -303,6 +337,10 @@ class Importer final : public NodeContext {
     } catch (const std::invalid_argument& e) {  // a malformed tensor or attribute found below the importer
       error(e.what());
     }
+    for (const auto& out : node.output())
+      if (!out.empty() && !names_.count(out))
+        ir::unsupported("{}: output '{}' is not supported (only {} of its {} outputs are)", describe(), out,
+                        names_.count(node.output(0)) ? 1 : 0, node.output_size());
   }
 
   const onnx::ModelProto& model_;

@@ -45,6 +45,8 @@ void identity(NodeContext& c) {
     c.recordKnownValue(y, *known);
 }
 
+}  // namespace
+
 void binary(NodeContext& c, OpKind kind) {
   c.expectInputs(2, 2);
   ValueId a = c.requiredInput(0), b = c.requiredInput(1);
@@ -70,6 +72,8 @@ void binary(NodeContext& c, OpKind kind) {
   c.emitOutput(kind, {a, b});
 }
 
+namespace {
+
 // Pow of floats; ONNX also lets the exponent's type differ from the base's (from opset 12), which needs a Cast.
 void pow(NodeContext& c) {
   c.expectInputs(2, 2);
@@ -90,6 +94,15 @@ void variadic(NodeContext& c, OpKind kind) {
   ValueId acc = c.requiredInput(0);
   for (size_t i = 1; i + 1 < n; ++i) acc = c.emit(kind, {acc, c.requiredInput(i)});
   c.emitOutput(kind, {acc, c.requiredInput(n - 1)});
+}
+
+// Mean of any number of inputs: their sum divided by the count.
+void mean(NodeContext& c) {
+  c.expectInputs(1, 1 << 20);
+  ValueId acc = c.requiredInput(0);
+  for (size_t i = 1; i < c.numInputs(); ++i) acc = c.emit(OpKind::Add, {acc, c.requiredInput(i)});
+  ir::DType t = c.typeOf(acc).dtype;
+  c.emitOutput(OpKind::Div, {acc, c.scalar(t, static_cast<double>(c.numInputs()))});
 }
 
 void matmul(NodeContext& c) {
@@ -119,7 +132,8 @@ void flatten(NodeContext& c) {
   c.emitOutput(OpKind::Flatten, {x}, a);
 }
 
-// The integer contents of a constant operand that an ir attribute takes (a Reshape's shape, reduction axes).
+}  // namespace
+
 std::vector<int64_t> constantInts(NodeContext& c, ValueId v, const std::string& what) {
   std::optional<ir::Tensor> t = c.constant(v);
   if (!t) c.unsupportedAttr(what, "<computed at run time>");
@@ -128,6 +142,8 @@ std::vector<int64_t> constantInts(NodeContext& c, ValueId v, const std::string& 
   if (t->shape().rank() > 1) c.error(fmt::format("input '{}' ({}) must be 1-D", c.nameOf(v), t->type().str()));
   return t->toInts();
 }
+
+namespace {
 
 void reshape(NodeContext& c) {
   std::vector<int64_t> target;
@@ -225,12 +241,12 @@ void softmax(NodeContext& c) {
   c.emitOutput(OpKind::Reshape, {y}, back);
 }
 
-// ReduceSum before 13 and ReduceMean/Max/Min before 18 take `axes` as an attribute, later as an optional input.
-void reduce(NodeContext& c, OpKind kind, int64_t axesInputSince) {
+}  // namespace
+
+std::optional<ReduceAxes> reduceAxes(NodeContext& c, int64_t axesInputSince) {
   bool axesAsInput = c.opset() >= axesInputSince;
   c.expectInputs(1, axesAsInput ? 2 : 1);
-  ValueId x = c.requiredInput(0);
-  size_t rank = c.typeOf(x).shape.rank();
+  size_t rank = c.typeOf(c.requiredInput(0)).shape.rank();
   std::vector<int64_t> axes;
   if (!axesAsInput) {
     axes = c.intsAttr("axes").value_or(std::vector<int64_t>{});
@@ -238,20 +254,34 @@ void reduce(NodeContext& c, OpKind kind, int64_t axesInputSince) {
     if (c.attr("axes"))
       c.error(fmt::format("has an 'axes' attribute, but since opset {} the axes are the second input", axesInputSince));
     if (ValueId av = c.input(1); av != kAbsent) axes = constantInts(c, av, "axes");
-    if (axes.empty() && c.intAttr("noop_with_empty_axes", 0) != 0) {
-      c.emitOutput(OpKind::Identity, {x});
-      return;
-    }
+    if (axes.empty() && c.intAttr("noop_with_empty_axes", 0) != 0) return std::nullopt;
   }
-  std::vector<int64_t> normalised;
-  for (int64_t a : axes) normalised.push_back(c.normaliseAxis(a, rank));
-  std::sort(normalised.begin(), normalised.end());
-  if (std::adjacent_find(normalised.begin(), normalised.end()) != normalised.end())
+  ReduceAxes r;
+  for (int64_t a : axes) r.axes.push_back(c.normaliseAxis(a, rank));
+  std::sort(r.axes.begin(), r.axes.end());
+  if (std::adjacent_find(r.axes.begin(), r.axes.end()) != r.axes.end())
     c.error(fmt::format("axes [{}] name an axis twice", fmt::join(axes, ",")));
+  r.keepdims = c.intAttr("keepdims", 1) != 0;
+  return r;
+}
+
+ir::Attributes ReduceAxes::attrs() const {
   ir::Attributes a;
-  a.set("axes", normalised);
-  a.set("keepdims", c.intAttr("keepdims", 1) != 0 ? int64_t{1} : int64_t{0});
-  c.emitOutput(kind, {x}, a);
+  a.set("axes", axes);
+  a.set("keepdims", keepdims ? int64_t{1} : int64_t{0});
+  return a;
+}
+
+namespace {
+
+// ReduceSum before 13 and ReduceMean/Max/Min before 18 take `axes` as an attribute, later as an optional input.
+void reduce(NodeContext& c, OpKind kind, int64_t axesInputSince) {
+  std::optional<ReduceAxes> r = reduceAxes(c, axesInputSince);
+  if (!r) {
+    c.emitOutput(OpKind::Identity, {c.requiredInput(0)});
+    return;
+  }
+  c.emitOutput(kind, {c.requiredInput(0)}, r->attrs());
 }
 
 // Concatenation of known tensors along `axis`, byte-wise.
@@ -346,6 +376,8 @@ const std::map<std::string, OpImporter>& opImporters() {
              {"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}})
       t[name] = [kind = kind](NodeContext& c) { binary(c, kind); };
     t["Pow"] = pow;
+    t["Sum"] = [](NodeContext& c) { variadic(c, OpKind::Add); };
+    t["Mean"] = mean;
     t["Max"] = [](NodeContext& c) { variadic(c, OpKind::Max); };
     t["Min"] = [](NodeContext& c) { variadic(c, OpKind::Min); };
     t["Identity"] = identity;
@@ -361,6 +393,11 @@ const std::map<std::string, OpImporter>& opImporters() {
     t["ReduceMin"] = [](NodeContext& c) { reduce(c, OpKind::ReduceMin, 18); };
     t["Concat"] = concat;
     t["Constant"] = constant;
+    addLogicImporters(t);
+    addActivationImporters(t);
+    addNormalisationImporters(t);
+    addShapeImporters(t);
+    addConvolutionImporters(t);
     return t;
   }();
   return table;

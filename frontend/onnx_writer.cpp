@@ -1,5 +1,6 @@
 #include "frontend/onnx_writer.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -152,7 +153,79 @@ class Writer {
       case OpKind::Sub:
       case OpKind::Mul:
       case OpKind::Div:
+      case OpKind::Equal:
+      case OpKind::Less:
+      case OpKind::Greater:
+      case OpKind::Not:
+      case OpKind::And:
+      case OpKind::Or:
+      case OpKind::Xor:
       case OpKind::MatMul: break;
+      case OpKind::LessOrEqual:
+      case OpKind::GreaterOrEqual:
+        if (opset_ < 12) cannot(op, "LessOrEqual and GreaterOrEqual need opset 12 or later");
+        break;
+      case OpKind::Where:
+        if (opset_ < 9) cannot(op, "Where needs opset 9 or later");
+        break;
+      case OpKind::Cast: {
+        std::optional<ir::DType> to = ir::parseDType(op.attrs.getString("to", ""));
+        if (!to) cannot(op, "its 'to' is not an element type");
+        addIntAttr(n, "to", dtypeToOnnx(*to));
+        break;
+      }
+      case OpKind::Expand:
+        if (opset_ < 8) cannot(op, "Expand needs opset 8 or later");
+        intsInput(n, op, ".shape", op.attrs.getInts("shape"));
+        break;
+      case OpKind::Conv: {
+        const ir::Shape& w = g_.value(op.operands.at(1)).type.shape;
+        addIntsAttr(n, "kernel_shape", std::vector<int64_t>(w.dims.begin() + 2, w.dims.end()));
+        for (const char* a : {"strides", "pads", "dilations"}) addIntsAttr(n, a, op.attrs.getInts(a));
+        addIntAttr(n, "group", op.attrs.getInt("group", 1));
+        break;
+      }
+      case OpKind::MaxPool:
+      case OpKind::AveragePool: {
+        for (const char* a : {"kernel_shape", "strides", "pads"}) addIntsAttr(n, a, op.attrs.getInts(a));
+        std::vector<int64_t> dil = op.attrs.getInts("dilations");
+        bool dilated = std::any_of(dil.begin(), dil.end(), [](int64_t d) { return d != 1; });
+        if (dilated && opset_ < (op.kind == OpKind::MaxPool ? 11 : 19)) cannot(op, "a dilated pool needs a later opset");
+        if (dilated) addIntsAttr(n, "dilations", dil);
+        if (op.attrs.getInt("ceil_mode", 0)) {
+          if (opset_ < 10) cannot(op, "ceil_mode needs opset 10 or later");
+          addIntAttr(n, "ceil_mode", 1);
+        }
+        if (op.kind == OpKind::AveragePool) addIntAttr(n, "count_include_pad", op.attrs.getInt("count_include_pad", 0));
+        break;
+      }
+      case OpKind::Gather:
+        addIntAttr(n, "axis", nonNegativeAxis(op.attrs.getInt("axis", 0), operandRank(op)));
+        if (op.attrs.has("shard_axes")) cannot(op, "a vocabulary-split Gather belongs to rank programs");
+        break;
+      case OpKind::Slice: {
+        const ir::Shape& in = g_.value(op.operands.at(0)).type.shape;
+        std::vector<int64_t> starts = op.attrs.getInts("starts"), ends = op.attrs.getInts("ends"),
+                             steps = op.attrs.getInts("steps"), axes;
+        for (size_t d = 0; d < starts.size(); ++d) {
+          axes.push_back(int64_t(d));
+          // An end of -1 with a negative step runs past the front: ONNX reads -1 as the last element.
+          if (ends[d] < 0) ends[d] = -in.dims[d] - 1;
+        }
+        if (opset_ < 10) {
+          for (int64_t st : steps)
+            if (st != 1) cannot(op, "a Slice with steps needs opset 10 or later");
+          addIntsAttr(n, "starts", starts);
+          addIntsAttr(n, "ends", ends);
+          addIntsAttr(n, "axes", axes);
+        } else {
+          intsInput(n, op, ".starts", starts);
+          intsInput(n, op, ".ends", ends);
+          intsInput(n, op, ".axes", axes);
+          intsInput(n, op, ".steps", steps);
+        }
+        break;
+      }
       case OpKind::Gemm:
         if (op.operands.size() < 3 && opset_ < 11) cannot(op, "Gemm without C needs opset 11 or later");
         addFloatAttr(n, "alpha", op.attrs.getFloat("alpha", 1.0));

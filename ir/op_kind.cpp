@@ -22,6 +22,9 @@ constexpr OpKindInfo kOps[] = {
     {OpKind::Erf, "Erf", OpCategory::Unary},
     {OpKind::Floor, "Floor", OpCategory::Unary},
     {OpKind::Ceil, "Ceil", OpCategory::Unary},
+    {OpKind::Not, "Not", OpCategory::Unary},
+    {OpKind::Expand, "Expand", OpCategory::Unary},
+    {OpKind::Cast, "Cast", OpCategory::Unary},
     {OpKind::Add, "Add", OpCategory::Binary},
     {OpKind::Sub, "Sub", OpCategory::Binary},
     {OpKind::Mul, "Mul", OpCategory::Binary},
@@ -29,12 +32,26 @@ constexpr OpKindInfo kOps[] = {
     {OpKind::Pow, "Pow", OpCategory::Binary},
     {OpKind::Max, "Max", OpCategory::Binary},
     {OpKind::Min, "Min", OpCategory::Binary},
+    {OpKind::Equal, "Equal", OpCategory::Binary},
+    {OpKind::Less, "Less", OpCategory::Binary},
+    {OpKind::Greater, "Greater", OpCategory::Binary},
+    {OpKind::LessOrEqual, "LessOrEqual", OpCategory::Binary},
+    {OpKind::GreaterOrEqual, "GreaterOrEqual", OpCategory::Binary},
+    {OpKind::And, "And", OpCategory::Binary},
+    {OpKind::Or, "Or", OpCategory::Binary},
+    {OpKind::Xor, "Xor", OpCategory::Binary},
+    {OpKind::Where, "Where", OpCategory::Ternary},
     {OpKind::MatMul, "MatMul", OpCategory::Other},
     {OpKind::Gemm, "Gemm", OpCategory::Other},
+    {OpKind::Conv, "Conv", OpCategory::Other},
+    {OpKind::MaxPool, "MaxPool", OpCategory::Other},
+    {OpKind::AveragePool, "AveragePool", OpCategory::Other},
     {OpKind::Transpose, "Transpose", OpCategory::Other},
     {OpKind::Reshape, "Reshape", OpCategory::Other},
     {OpKind::Flatten, "Flatten", OpCategory::Other},
     {OpKind::Concat, "Concat", OpCategory::Other},
+    {OpKind::Slice, "Slice", OpCategory::Other},
+    {OpKind::Gather, "Gather", OpCategory::Other},
     {OpKind::Softmax, "Softmax", OpCategory::Other},
     {OpKind::ReduceSum, "ReduceSum", OpCategory::Other},
     {OpKind::ReduceMean, "ReduceMean", OpCategory::Other},
@@ -59,6 +76,13 @@ std::optional<OpKind> parseOpKind(std::string_view name) {
     if (o.name == name) return o.kind;
   return std::nullopt;
 }
+
+bool isComparison(OpKind k) {
+  return k == OpKind::Equal || k == OpKind::Less || k == OpKind::Greater || k == OpKind::LessOrEqual ||
+         k == OpKind::GreaterOrEqual;
+}
+
+bool isLogical(OpKind k) { return k == OpKind::Not || k == OpKind::And || k == OpKind::Or || k == OpKind::Xor; }
 
 OpCategory opCategory(OpKind k) {
   for (const auto& o : kOps)

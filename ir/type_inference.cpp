@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "ir/error.h"
+#include "ir/window.h"
 
 namespace shardc::ir {
 namespace {
@@ -87,15 +88,39 @@ std::vector<int64_t> normalisedAxes(const Op& op, size_t rank) {
 }
 
 TensorType inferOne(const Op& op, std::span<const TensorType> in) {
+  auto needBool = [&](const TensorType& t) {
+    if (isLogical(op.kind) && t.dtype != DType::boolean) fail("needs bool operands, got {}", dtypeName(t.dtype));
+  };
   switch (opCategory(op.kind)) {
-    case OpCategory::Unary:
+    case OpCategory::Unary: {
       expectOperands(op, 1, 1, in.size());
-      return in[0];
+      needBool(in[0]);
+      if (op.kind == OpKind::Expand) {
+        auto shape = op.attrs.findInts("shape");
+        if (!shape) fail("has no 'shape' attribute");
+        Shape target(*shape);
+        for (int64_t d : target.dims)
+          if (d < 0) fail("shape {} has a negative dim", target.str());
+        return {in[0].dtype, broadcastTypes(in[0].shape, target)};
+      }
+      if (op.kind != OpKind::Cast) return in[0];
+      std::string to = op.attrs.getString("to", "");
+      std::optional<DType> t = parseDType(to);
+      if (!t) fail("'to' is \"{}\", not an element type", to);
+      return {*t, in[0].shape};
+    }
     case OpCategory::Binary:
       expectOperands(op, 2, 2, in.size());
       if (in[0].dtype != in[1].dtype)
         fail("operand types differ: {} and {}", dtypeName(in[0].dtype), dtypeName(in[1].dtype));
-      return {in[0].dtype, broadcastTypes(in[0].shape, in[1].shape)};
+      needBool(in[0]);
+      return {isComparison(op.kind) ? DType::boolean : in[0].dtype, broadcastTypes(in[0].shape, in[1].shape)};
+    case OpCategory::Ternary:
+      expectOperands(op, 3, 3, in.size());
+      if (in[0].dtype != DType::boolean) fail("the condition must be bool, got {}", dtypeName(in[0].dtype));
+      if (in[1].dtype != in[2].dtype)
+        fail("operand types differ: {} and {}", dtypeName(in[1].dtype), dtypeName(in[2].dtype));
+      return {in[1].dtype, broadcastTypes(broadcastTypes(in[0].shape, in[1].shape), in[2].shape)};
     case OpCategory::Other: break;
   }
   switch (op.kind) {
@@ -187,6 +212,70 @@ TensorType inferOne(const Op& op, std::span<const TensorType> in) {
             fail("operand shapes {} and {} differ outside axis {}", in[0].shape.str(), in[i].shape.str(), axis);
         }
       }
+      return {in[0].dtype, out};
+    }
+    case OpKind::Conv: {
+      expectOperands(op, 2, 3, in.size());
+      const Shape &x = in[0].shape, &w = in[1].shape;
+      if (x.rank() < 3 || w.rank() != x.rank())
+        fail("needs X [N,C,D...] and W [M,C/group,K...] of one rank >= 3, got {} and {}", x.str(), w.str());
+      if (!isFloat(in[0].dtype) || in[1].dtype != in[0].dtype)
+        fail("needs floating-point X and W of one type, got {} and {}", dtypeName(in[0].dtype), dtypeName(in[1].dtype));
+      int64_t group = op.attrs.getInt("group", 1);
+      if (group <= 0 || x.dims[1] % group != 0 || w.dims[0] % group != 0 || w.dims[1] * group != x.dims[1])
+        fail("X {} and W {} do not fit group {}", x.str(), w.str(), group);
+      if (in.size() == 3 && (in[2].shape.rank() != 1 || in[2].shape.dims[0] != w.dims[0] || in[2].dtype != in[0].dtype))
+        fail("bias {} does not match the {} output channels", in[2].str(), w.dims[0]);
+      Window win = windowOf(op, std::vector<int64_t>(w.dims.begin() + 2, w.dims.end()));
+      Shape out({x.dims[0], w.dims[0]});
+      for (size_t d = 0; d + 2 < x.rank(); ++d) out.dims.push_back(win.outputDim(d, x.dims[d + 2]));
+      return {in[0].dtype, out};
+    }
+    case OpKind::MaxPool:
+    case OpKind::AveragePool: {
+      expectOperands(op, 1, 1, in.size());
+      const Shape& x = in[0].shape;
+      if (x.rank() < 3) fail("needs X [N,C,D...] of rank >= 3, got {}", x.str());
+      if (!isFloat(in[0].dtype) && op.kind == OpKind::AveragePool)
+        fail("needs a floating-point operand, got {}", dtypeName(in[0].dtype));
+      std::vector<int64_t> kernel = op.attrs.getInts("kernel_shape");
+      if (kernel.size() + 2 != x.rank()) fail("kernel_shape has {} entries for input {}", kernel.size(), x.str());
+      Window win = windowOf(op, kernel);
+      Shape out({x.dims[0], x.dims[1]});
+      for (size_t d = 0; d + 2 < x.rank(); ++d) out.dims.push_back(win.outputDim(d, x.dims[d + 2]));
+      return {in[0].dtype, out};
+    }
+    case OpKind::Slice: {
+      expectOperands(op, 1, 1, in.size());
+      const Shape& s = in[0].shape;
+      std::vector<int64_t> starts = op.attrs.getInts("starts"), ends = op.attrs.getInts("ends"),
+                           steps = op.attrs.getInts("steps");
+      if (starts.size() != s.rank() || ends.size() != s.rank() || steps.size() != s.rank())
+        fail("starts, ends and steps need {} entries each (one per dim), have {}, {} and {}", s.rank(), starts.size(),
+             ends.size(), steps.size());
+      Shape out;
+      for (size_t d = 0; d < s.rank(); ++d) {
+        int64_t dim = s.dims[d], b = starts[d], e = ends[d], st = steps[d];
+        if (st == 0) fail("step of dim {} is 0", d);
+        if (dim == kDynamicDim) fail("cannot slice dynamic dim {}", d);
+        bool ok = st > 0 ? (b >= 0 && b <= dim && e >= 0 && e <= dim) : (b >= -1 && b < dim && e >= -1 && e < dim);
+        if (!ok) fail("dim {} of size {}: start {}, end {}, step {} are not clamped", d, dim, b, e, st);
+        int64_t n = st > 0 ? (e - b + st - 1) / st : (b - e - st - 1) / -st;
+        out.dims.push_back(std::max<int64_t>(n, 0));
+      }
+      return {in[0].dtype, out};
+    }
+    case OpKind::Gather: {
+      expectOperands(op, 2, 2, in.size());
+      const Shape& s = in[0].shape;
+      if (s.rank() == 0) fail("cannot gather from a 0-D tensor");
+      if (in[1].dtype != DType::i32 && in[1].dtype != DType::i64)
+        fail("indices must be i32 or i64, got {}", dtypeName(in[1].dtype));
+      size_t axis = static_cast<size_t>(normaliseAxis(op.attrs.getInt("axis", 0), s.rank(), "axis"));
+      Shape out;
+      out.dims.assign(s.dims.begin(), s.dims.begin() + static_cast<std::ptrdiff_t>(axis));
+      out.dims.insert(out.dims.end(), in[1].shape.dims.begin(), in[1].shape.dims.end());
+      out.dims.insert(out.dims.end(), s.dims.begin() + static_cast<std::ptrdiff_t>(axis) + 1, s.dims.end());
       return {in[0].dtype, out};
     }
     case OpKind::Softmax:

@@ -1,5 +1,5 @@
 // canonicalize: rewrites the imported graph into the small form later passes expect.
-//  - Gemm becomes Transpose/MatMul/Mul/Add, Flatten becomes Reshape;
+//  - Gemm becomes Transpose/MatMul/Mul/Add, Flatten becomes Reshape, a Conv's bias an Add after it;
 //  - ops whose operands are all parameters are evaluated now (shape arithmetic, transposed weights) and become
 //    parameters; a parameter transposed for its only user keeps its name, so strategy and checkpoint entries
 //    keyed by it still apply;
@@ -68,6 +68,33 @@ void lowerGemm(Graph& g, const Op& op, std::vector<Op>& out) {
   for (auto& o : local) out.push_back(o);
 }
 
+// Conv's bias becomes an Add after it, so that a Conv split over input channels leaves a plain partial sum (the
+// bias added once, after the sum) and the Add fuses with what follows (batch norm, activation).
+void lowerConvBias(Graph& g, const Op& op, std::vector<Op>& out) {
+  const std::string base = g.value(op.results[0]).name;
+  ValueId bias = op.operands[2];
+  size_t rank = g.value(op.operands[0]).type.shape.rank();
+  Op conv = op;
+  conv.operands.pop_back();
+  conv.results = {g.addResultValue(base + ".conv", ir::inferResultTypes(g, conv)[0])};
+  Op reshape;
+  reshape.kind = OpKind::Reshape;
+  reshape.name = op.name;
+  reshape.operands = {bias};
+  std::vector<int64_t> dims{g.value(bias).type.shape.dims[0]};
+  dims.resize(rank - 1, 1);
+  reshape.attrs.set("shape", dims);
+  reshape.results = {g.addResultValue(base + ".bias", ir::inferResultTypes(g, reshape)[0])};
+  Op add;
+  add.kind = OpKind::Add;
+  add.name = op.name;
+  add.operands = {conv.results[0], reshape.results[0]};
+  add.results = op.results;
+  out.push_back(conv);
+  out.push_back(reshape);
+  out.push_back(add);
+}
+
 void lowerFlatten(Graph& g, Op& op) {
   const ir::TensorType t = ir::inferResultTypes(g, op)[0];
   if (!t.shape.isStatic()) throw ir::Error(ir::describeOp(g, op) + ": needs a static input shape");
@@ -96,11 +123,11 @@ void fold(Graph& g, const Op& op, const std::vector<int>& uses) {
   v.role = ir::ValueRole::Param;
   v.type = t.type();
   v.data = std::make_shared<const ir::Tensor>(std::move(t));
-  // A weight transposed for its only user keeps the weight's name.
+  // A weight transposed or reshaped for its only user keeps the weight's name.
   ValueId src = op.operands[0];
-  if (op.kind == OpKind::Transpose && uses[static_cast<size_t>(src)] == 1) {
+  if ((op.kind == OpKind::Transpose || op.kind == OpKind::Reshape) && uses[static_cast<size_t>(src)] == 1) {
     std::string name = g.value(src).name;
-    g.rename(src, name + ".untransposed");
+    g.rename(src, name + (op.kind == OpKind::Transpose ? ".untransposed" : ".unreshaped"));
     g.rename(result, name);
   }
 }
@@ -113,6 +140,10 @@ void runCanonicalize(Graph& g) {
   for (Op op : g.ops()) {
     if (op.kind == OpKind::Gemm) {
       lowerGemm(g, op, lowered);
+      continue;
+    }
+    if (op.kind == OpKind::Conv && op.operands.size() == 3) {
+      lowerConvBias(g, op, lowered);
       continue;
     }
     if (op.kind == OpKind::Flatten) lowerFlatten(g, op);

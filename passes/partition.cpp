@@ -20,7 +20,17 @@ void partition(ir::Graph& g, const ParallelPlan& plan) {
     g.value(p).data = nullptr;
   }
   for (ir::Op& op : g.ops()) {
-    if (op.kind == ir::OpKind::Reshape) op.attrs.set("shape", localType(op.results[0]).shape.dims);
+    if (op.kind == ir::OpKind::Reshape || op.kind == ir::OpKind::Expand)
+      op.attrs.set("shape", localType(op.results[0]).shape.dims);
+    if (op.kind == ir::OpKind::Slice && plan.layouts[size_t(op.operands[0])]) {
+      // Split dims are not sliced (the rule keeps them whole otherwise): each rank takes all of its block.
+      const ir::TensorLayout& in = *plan.layouts[size_t(op.operands[0])];
+      std::vector<int64_t> ends = op.attrs.getInts("ends");
+      ir::Shape local = in.localShape();
+      for (size_t d = 0; d < ends.size(); ++d)
+        if (in.splitFactor(d) > 1) ends[d] = local.dims[d];
+      op.attrs.set("ends", ends);
+    }
     if (op.kind == ir::OpKind::ReduceMean && plan.layouts[size_t(op.operands[0])]) {
       // Each rank averages its part of a split reduced dim; dividing by the global count makes the parts' partial
       // sums add up to the mean.

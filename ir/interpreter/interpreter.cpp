@@ -38,6 +38,24 @@ Kernel kernelFor(OpKind k) {
     case OpKind::Pow:
     case OpKind::Max:
     case OpKind::Min: return interp::elementwise;
+    case OpKind::Equal:
+    case OpKind::Less:
+    case OpKind::Greater:
+    case OpKind::LessOrEqual:
+    case OpKind::GreaterOrEqual: return interp::compare;
+    case OpKind::Not:
+    case OpKind::And:
+    case OpKind::Or:
+    case OpKind::Xor: return interp::logical;
+    case OpKind::Where: return interp::where;
+    case OpKind::Cast: return interp::cast;
+    case OpKind::Expand: return interp::expand;
+    case OpKind::Slice: return interp::slice;
+    case OpKind::Gather:
+      return interp::gather;
+    case OpKind::Conv: return interp::conv;
+    case OpKind::MaxPool:
+    case OpKind::AveragePool: return interp::pool;
     case OpKind::MatMul: return interp::matmul;
     case OpKind::Gemm: return interp::gemm;
     case OpKind::Transpose: return interp::transpose;
@@ -71,6 +89,8 @@ std::shared_ptr<const Tensor> runOp(const Op& op, const std::vector<const Tensor
 }
 
 }  // namespace
+
+Tensor evaluateOp(const Op& op, const std::vector<const Tensor*>& operands) { return *runOp(op, operands); }
 
 std::vector<Tensor> interpret(const Graph& g, const std::vector<Tensor>& inputs) {
   if (inputs.size() != g.inputs().size())

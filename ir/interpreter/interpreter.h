@@ -14,4 +14,7 @@ namespace shardc::ir {
 // outputs in order. Throws ir::Error naming the input (wrong count, shape or dtype) or the op that failed.
 std::vector<Tensor> interpret(const Graph& g, const std::vector<Tensor>& inputs);
 
+// Runs one op on known operands (constant folding at import and in canonicalize). Throws like interpret.
+Tensor evaluateOp(const Op& op, const std::vector<const Tensor*>& operands);
+
 }  // namespace shardc::ir

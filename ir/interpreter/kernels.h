@@ -12,6 +12,12 @@ namespace shardc::ir::interp {
 
 // Identity, Neg, Relu, Sigmoid, Tanh, Exp, Sqrt; Add, Sub, Mul, Div with numpy broadcasting.
 void elementwise(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+// Equal, Less, Greater, LessOrEqual, GreaterOrEqual (broadcasting, bool result).
+void compare(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+// Not, And, Or, Xor.
+void logical(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void where(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void cast(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 // numpy matmul; Gemm.
 void matmul(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void gemm(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
@@ -19,6 +25,12 @@ void gemm(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void copyBytes(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void transpose(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void concat(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void expand(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void slice(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void gather(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void conv(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+// MaxPool, AveragePool.
+void pool(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void softmax(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 // ReduceSum, ReduceMean.
 void reduce(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
