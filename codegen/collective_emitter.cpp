@@ -32,6 +32,20 @@ uint32_t axesMask(const ir::Op& op) {
   return m;
 }
 
+llvm::Value* meshCoordinate(LoopBuilder& lb, llvm::Value* ctx, const ir::DeviceMesh& mesh, const std::vector<int64_t>& axes) {
+  llvm::IRBuilder<>& b = lb.builder();
+  // The rank's index along the axes (outermost first), from its rank in row-major mesh order.
+  auto rankFn = runtimeFunction(b, "shardrt_rank", {b.getPtrTy()});
+  llvm::Value* rank = b.CreateSExt(b.CreateCall(rankFn, {ctx}), b.getInt64Ty());
+  llvm::Value* index = lb.i64(0);
+  for (int64_t axis : axes) {
+    int64_t inner = product(mesh.shape, static_cast<size_t>(axis) + 1, mesh.rank());
+    llvm::Value* c = b.CreateURem(b.CreateUDiv(rank, lb.i64(inner)), lb.i64(mesh.shape[static_cast<size_t>(axis)]));
+    index = b.CreateAdd(b.CreateMul(index, lb.i64(mesh.shape[static_cast<size_t>(axis)])), c);
+  }
+  return index;
+}
+
 void emitCollective(LoopBuilder& lb, const CollectiveArgs& a) {
   llvm::IRBuilder<>& b = lb.builder();
   const ir::TensorType& inT = a.graph.value(a.op.operands[0]).type;
@@ -111,15 +125,7 @@ void emitCollective(LoopBuilder& lb, const CollectiveArgs& a) {
     }
     case ir::OpKind::ShardSlice: {
       size_t d = static_cast<size_t>(a.op.attrs.getInt("dim", 0));
-      // This rank's index along the axes (outermost first), from its rank in row-major mesh order.
-      auto rankFn = runtimeFunction(b, "shardrt_rank", {ptr});
-      llvm::Value* rank = b.CreateSExt(b.CreateCall(rankFn, {a.ctx}), i64);
-      llvm::Value* index = lb.i64(0);
-      for (int64_t axis : a.op.attrs.getInts("axes")) {
-        int64_t inner = product(a.mesh.shape, static_cast<size_t>(axis) + 1, a.mesh.rank());
-        llvm::Value* c = b.CreateURem(b.CreateUDiv(rank, lb.i64(inner)), lb.i64(a.mesh.shape[static_cast<size_t>(axis)]));
-        index = b.CreateAdd(b.CreateMul(index, lb.i64(a.mesh.shape[static_cast<size_t>(axis)])), c);
-      }
+      llvm::Value* index = meshCoordinate(lb, a.ctx, a.mesh, a.op.attrs.getInts("axes"));
       llvm::Value* base = b.CreateMul(index, lb.i64(R.dims[d] * sS[d]));
       lb.loopNest(R.dims, [&](const std::vector<llvm::Value*>& ivs) {
         llvm::Value* src = b.CreateAdd(base, lb.linearIndex(ivs, sS));

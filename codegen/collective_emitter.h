@@ -25,6 +25,9 @@ struct CollectiveArgs {
 
 void emitCollective(LoopBuilder& lb, const CollectiveArgs& a);
 
+// This rank's index along mesh axes `axes` (outermost first) as an i64, from shardrt_rank at run time.
+llvm::Value* meshCoordinate(LoopBuilder& lb, llvm::Value* ctx, const ir::DeviceMesh& mesh, const std::vector<int64_t>& axes);
+
 // The mask of mesh axes a collective runs along (bit i = axis i).
 uint32_t axesMask(const ir::Op& op);
 bool isCollective(ir::OpKind k);

@@ -184,6 +184,22 @@ class ProgramEmitter {
     needsMpi_ = true;
   }
 
+  // A vocabulary-split Gather, inline in the run function: its block of rows starts at this rank's coordinate
+  // along shard_axes times the block's length.
+  void emitShardedGather(const ir::Op& op, llvm::Function* run) {
+    LoopBuilder lb(b_, run);
+    const ir::Shape& s = g_.value(op.operands[0]).type.shape;
+    int64_t axis = op.attrs.getInt("axis", 0);
+    int64_t local = s.dims[size_t(axis)];
+    std::vector<int64_t> axes = op.attrs.getInts("shard_axes");
+    int64_t parts = 1;
+    for (int64_t a : axes) parts *= p_.mesh.shape[size_t(a)];
+    llvm::Value* start = b_.CreateMul(meshCoordinate(lb, run->getArg(0), p_.mesh, axes), lb.i64(local));
+    KernelArgs args{g_, op, {pointerTo(op.operands[0]), pointerTo(op.operands[1])}, {pointerTo(op.results[0])}};
+    emitGather(lb, args, start, local * parts);
+    needsMpi_ = true;
+  }
+
   llvm::Function* emitRun() {
     llvm::Type* ptr = b_.getPtrTy();
     auto* fty = llvm::FunctionType::get(b_.getInt32Ty(), {ptr, ptr, ptr, ptr, ptr}, false);
@@ -211,6 +227,10 @@ class ProgramEmitter {
       if (op.kind == ir::OpKind::Reshape && rootOf(op.results[0]) != op.results[0]) continue;
       if (isCollective(op.kind)) {
         emitCollectiveOp(i, op, run);
+        continue;
+      }
+      if (op.kind == ir::OpKind::Gather && op.attrs.has("shard_axes")) {
+        emitShardedGather(op, run);
         continue;
       }
       emitKernelCall(i, op, {});

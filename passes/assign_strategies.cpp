@@ -20,6 +20,8 @@ const std::map<std::string, ir::OpKind>& primitiveKinds() {
       {"ReduceSum", ir::OpKind::ReduceSum}, {"ReduceMean", ir::OpKind::ReduceMean},
       {"ReduceMax", ir::OpKind::ReduceMax}, {"ReduceMin", ir::OpKind::ReduceMin},
       {"Transpose", ir::OpKind::Transpose}, {"Reshape", ir::OpKind::Reshape}, {"Concat", ir::OpKind::Concat},
+      {"Conv2D", ir::OpKind::Conv},     {"Gather", ir::OpKind::Gather},      {"GatherV2", ir::OpKind::Gather},
+      {"MaxPool", ir::OpKind::MaxPool}, {"AvgPool", ir::OpKind::AveragePool}, {"StridedSlice", ir::OpKind::Slice},
   };
   return table;
 }
@@ -51,6 +53,9 @@ std::string strategyKey(const ir::Graph& g, const ir::Op& op) {
   std::string prim(ir::opKindName(op.kind));
   if (op.kind == ir::OpKind::Div) prim = "RealDiv";
   if (op.kind == ir::OpKind::Relu) prim = "ReLU";
+  if (op.kind == ir::OpKind::Conv) prim = "Conv2D";
+  if (op.kind == ir::OpKind::AveragePool) prim = "AvgPool";
+  if (op.kind == ir::OpKind::Slice) prim = "StridedSlice";
   for (ir::ValueId v : op.operands)
     if (g.value(v).role == ir::ValueRole::Param) return prim + "_" + g.value(v).name;
   return op.name;

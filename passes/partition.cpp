@@ -22,6 +22,12 @@ void partition(ir::Graph& g, const ParallelPlan& plan) {
   for (ir::Op& op : g.ops()) {
     if (op.kind == ir::OpKind::Reshape || op.kind == ir::OpKind::Expand)
       op.attrs.set("shape", localType(op.results[0]).shape.dims);
+    if (op.kind == ir::OpKind::Gather && plan.layouts[size_t(op.operands[0])]) {
+      // Data split along the gathered axis: each rank looks up its own rows (codegen needs the mesh axes).
+      const ir::TensorLayout& data = *plan.layouts[size_t(op.operands[0])];
+      const auto& axes = data.dimAxes[size_t(op.attrs.getInt("axis", 0))];
+      if (!axes.empty()) op.attrs.set("shard_axes", std::vector<int64_t>(axes.begin(), axes.end()));
+    }
     if (op.kind == ir::OpKind::Slice && plan.layouts[size_t(op.operands[0])]) {
       // Split dims are not sliced (the rule keeps them whole otherwise): each rank takes all of its block.
       const ir::TensorLayout& in = *plan.layouts[size_t(op.operands[0])];

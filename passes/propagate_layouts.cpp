@@ -110,6 +110,29 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
       auto [ins, o] = concatLayouts(g, op, withoutPartial(layoutOf(op.operands[0])));
       req = ins;
       out = o;
+    } else if (op.kind == ir::OpKind::Conv || op.kind == ir::OpKind::MaxPool || op.kind == ir::OpKind::AveragePool) {
+      // The batch split (and, for pools, the channel split) of the input carries over; spatial dims are gathered.
+      ir::TensorLayout in = whole(op.operands[0]);
+      ir::TensorLayout produced = withoutPartial(layoutOf(op.operands[0]));
+      in.dimAxes[0] = produced.dimAxes[0];
+      out.dimAxes[0] = produced.dimAxes[0];
+      if (op.kind != ir::OpKind::Conv) {
+        in.dimAxes[1] = produced.dimAxes[1];
+        out.dimAxes[1] = produced.dimAxes[1];
+      }
+      req = {in};
+      for (size_t k = 1; k < op.operands.size(); ++k) req.push_back(whole(op.operands[k]));
+    } else if (op.kind == ir::OpKind::Slice) {
+      // Dims taken whole keep their split; sliced dims are gathered.
+      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
+      const ir::Shape& s = in.shape;
+      std::vector<int64_t> starts = op.attrs.getInts("starts"), ends = op.attrs.getInts("ends"),
+                           steps = op.attrs.getInts("steps");
+      for (size_t d = 0; d < s.rank(); ++d) {
+        if (starts[d] != 0 || ends[d] != s.dims[d] || steps[d] != 1) in.dimAxes[d].clear();
+        out.dimAxes[d] = in.dimAxes[d];
+      }
+      req = {in};
     } else if (op.kind == ir::OpKind::Reshape) {
       // Splits pass through when the split dim survives as the outer dim of its group; others are gathered.
       ReshapeLayouts r = reshapeLayouts(withoutPartial(layoutOf(op.operands[0])), outShape);

@@ -6,58 +6,11 @@
 
 #include "ir/error.h"
 #include "ir/type_inference.h"
+#include "passes/sharding_rule_checker.h"
 
 namespace shardc::passes {
 namespace {
-
-int64_t product(const std::vector<int64_t>& v) {
-  int64_t p = 1;
-  for (int64_t x : v) p *= x;
-  return p;
-}
-
-// A layout over `dm` where tensor dim d is split by device dim dimOf[d] (an index into dm, -1 for none).
-ir::TensorLayout layoutOn(const ir::Shape& shape, const ir::DeviceMesh& dm, const std::vector<int>& dimOf) {
-  ir::TensorLayout l = ir::TensorLayout::replicated(shape, dm);
-  for (size_t d = 0; d < dimOf.size(); ++d)
-    if (dimOf[d] >= 0 && dm.shape[size_t(dimOf[d])] > 1) l.dimAxes[d] = {dimOf[d]};
-  return l;
-}
-
-struct Checker {
-  const ir::Graph& g;
-  const ir::Op& op;
-  const ir::OpStrategy& s;
-  std::string who() const { return ir::describeOp(g, op); }
-
-  void inputs(size_t n) const {
-    if (s.inputSplits.size() != n)
-      ir::fail("{}: the strategy has {} input(s), the op {}", who(), s.inputSplits.size(), n);
-  }
-  // Input i's strategy fits its shape: one entry per dim, each positive and dividing its dim.
-  void fits(size_t i) const {
-    const ir::Shape& shape = g.value(op.operands[i]).type.shape;
-    const auto& split = s.inputSplits[i];
-    if (split.size() != shape.rank())
-      ir::fail("{}: the strategy of input {} has {} entries for a tensor of shape {}", who(), i, split.size(), shape.str());
-    for (size_t d = 0; d < split.size(); ++d) {
-      if (split[d] <= 0) ir::fail("{}: input {} dim {}: split {} is not positive", who(), i, d, split[d]);
-      if (shape.dims[d] % split[d] != 0)
-        ir::fail("{}: input {} dim {} of size {} does not divide into {} parts", who(), i, d, shape.dims[d], split[d]);
-    }
-  }
-};
-
-// Appends the repeat factor as the rightmost device dim when the strategy uses fewer devices than the job.
-ir::DeviceMesh withRepeats(const Checker& c, std::vector<int64_t> dm, int64_t devices) {
-  int64_t used = product(dm);
-  if (used > devices)
-    ir::fail("{}: the strategy needs {} devices, the job has {}", c.who(), used, devices);
-  if (devices % used != 0)
-    ir::fail("{}: the strategy uses {} devices, which does not divide the job's {}", c.who(), used, devices);
-  if (used < devices) dm.push_back(devices / used);
-  return ir::DeviceMesh(dm);
-}
+using namespace rules;
 
 ShardingDecision matmulRule(const Checker& c, int64_t devices) {
   c.inputs(2);
@@ -229,7 +182,8 @@ bool isReduction(ir::OpKind kind) {
 }
 
 bool hasShardingRule(ir::OpKind kind) {
-  return kind == ir::OpKind::MatMul || kind == ir::OpKind::Softmax || kind == ir::OpKind::Transpose ||
+  return kind == ir::OpKind::MatMul || kind == ir::OpKind::Conv || kind == ir::OpKind::MaxPool ||
+         kind == ir::OpKind::AveragePool || kind == ir::OpKind::Gather || kind == ir::OpKind::Slice || kind == ir::OpKind::Softmax || kind == ir::OpKind::Transpose ||
          kind == ir::OpKind::Concat || isReduction(kind) || ir::opCategory(kind) != ir::OpCategory::Other;
 }
 
@@ -237,6 +191,10 @@ ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const i
                                    int64_t devices) {
   Checker c{g, op, strategy};
   if (op.kind == ir::OpKind::MatMul) return matmulRule(c, devices);
+  if (op.kind == ir::OpKind::Conv) return convRule(c, devices);
+  if (op.kind == ir::OpKind::MaxPool || op.kind == ir::OpKind::AveragePool) return poolRule(c, devices);
+  if (op.kind == ir::OpKind::Gather) return gatherRule(c, devices);
+  if (op.kind == ir::OpKind::Slice) return sliceRule(c, devices);
   if (op.kind == ir::OpKind::ReduceMean && !ir::isFloat(g.value(op.operands[0]).type.dtype))
     ir::unsupported("{}: an integer mean cannot be split (its parts truncate)", c.who());
   if (isReduction(op.kind)) return reduceRule(c, devices);
