@@ -110,7 +110,7 @@ class Importer final : public NodeContext {
     for (const auto& init : graph.initializer()) {
       if (init.name().empty()) ir::fail("{}: an initializer has no name", source_);
       if (names_.count(init.name())) ir::fail("{}: initializer '{}' is given twice", source_, init.name());
-      bind(init.name(), g_.addParam(init.name(), tensorFromOnnx(init, init.name())));
+      bind(init.name(), g_.addParam(init.name(), tensorFromOnnx(init, init.name(), options_.externalDataDir)));
     }
     if (graph.sparse_initializer_size() > 0)
       ir::unsupported("{}: sparse initializer '{}' is not supported", source_,
@@ -377,7 +377,12 @@ ir::Graph importOnnxFile(const std::string& path, const ImportOptions& options) 
   onnx::ModelProto model;
   if (!model.ParseFromIstream(&in)) ir::fail("{}: not a valid ONNX model (protobuf parse failed)", path);
   if (!model.has_graph()) ir::fail("{}: not a valid ONNX model (it has no graph)", path);
-  return importOnnx(model, path, options);
+  ImportOptions withDir = options;
+  if (withDir.externalDataDir.empty()) {
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    withDir.externalDataDir = dir.empty() ? "." : dir;
+  }
+  return importOnnx(model, path, withDir);
 }
 
 }  // namespace shardc::frontend

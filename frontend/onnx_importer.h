@@ -16,6 +16,8 @@ struct ImportOptions {
   // Values of graph inputs that an operator needs at compile time (a Reshape's shape, a reduction's axes given as
   // inputs, as ONNX's test data does). The inputs stay inputs; their values must match at run time.
   std::map<std::string, ir::Tensor> inputValues;
+  // Where initializers' external data files are found: the model file's folder (importOnnxFile sets it).
+  std::string externalDataDir;
 };
 
 // Reads and imports an ONNX model file (importOnnx in onnx_importer_proto.h takes a ModelProto in memory). Inputs

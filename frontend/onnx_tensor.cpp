@@ -1,5 +1,7 @@
 #include "frontend/onnx_tensor.h"
 
+#include "frontend/onnx_external_data.h"
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "frontend/onnx_external_data.h"
 #include "frontend/onnx_tensor_file.h"
 #include "ir/error.h"
 
@@ -82,9 +85,12 @@ int32_t dtypeToOnnx(ir::DType t) {
   ir::fail("no ONNX element type for {}", ir::dtypeName(t));
 }
 
-ir::Tensor tensorFromOnnx(const onnx::TensorProto& t, const std::string& what) {
-  if (t.data_location() == onnx::TensorProto::EXTERNAL || t.external_data_size() > 0)
-    ir::unsupported("tensor '{}': external data is not supported yet", what);
+ir::Tensor tensorFromOnnx(const onnx::TensorProto& t, const std::string& what, const std::string& modelDir) {
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    if (modelDir.empty())
+      ir::fail("tensor '{}': its data is in an external file, found from the model file's folder (import a file)", what);
+    return readExternalTensor(t, what, modelDir);
+  }
   if (t.has_segment()) ir::unsupported("tensor '{}': segmented tensors are not supported", what);
   DType dtype = dtypeFromOnnx(t.data_type(), "tensor '" + what + "'");
   std::vector<int64_t> dims(t.dims().begin(), t.dims().end());

@@ -13,8 +13,9 @@ namespace shardc::frontend {
 ir::DType dtypeFromOnnx(int32_t elemType, const std::string& what);
 int32_t dtypeToOnnx(ir::DType t);
 
-// Raw or typed data, little-endian. External data is refused (ir::Unsupported) for now.
-ir::Tensor tensorFromOnnx(const onnx::TensorProto& t, const std::string& what);
+// Raw or typed data, little-endian; external data (data_location EXTERNAL) from its file under `modelDir` (an
+// error without one).
+ir::Tensor tensorFromOnnx(const onnx::TensorProto& t, const std::string& what, const std::string& modelDir = "");
 onnx::TensorProto tensorToOnnx(const ir::Tensor& t, const std::string& name);
 
 }  // namespace shardc::frontend

@@ -200,7 +200,7 @@ TEST(OnnxTensor, SizeMismatchesNameTheTensor) {
   EXPECT_EQ(errorOf([&] { tensorFromOnnx(huge, "w"); }), "tensor 'w': shape [1073741824,1073741824] is too large");
 }
 
-TEST(OnnxTensor, ExternalAndSegmentedDataAreNotSupportedYet) {
+TEST(OnnxTensor, ExternalDataNeedsTheModelsFolderAndSegmentsAreNotSupported) {
   onnx::TensorProto ext = proto(onnx::TensorProto::FLOAT, {4});
   ext.set_data_location(onnx::TensorProto::EXTERNAL);
   auto* loc = ext.add_external_data();
@@ -208,8 +208,8 @@ TEST(OnnxTensor, ExternalAndSegmentedDataAreNotSupportedYet) {
   loc->set_value("weights.bin");
   bool unsupported = false;
   EXPECT_EQ(errorOf([&] { tensorFromOnnx(ext, "big.weight"); }, &unsupported),
-            "tensor 'big.weight': external data is not supported yet");
-  EXPECT_TRUE(unsupported);
+            "tensor 'big.weight': its data is in an external file, found from the model file's folder (import a file)");
+  EXPECT_FALSE(unsupported);
 
   onnx::TensorProto seg = proto(onnx::TensorProto::FLOAT, {1});
   seg.add_float_data(1);
