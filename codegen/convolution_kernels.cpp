@@ -75,6 +75,54 @@ void emitConv(LoopBuilder& lb, const KernelArgs& a) {
   });
 }
 
+// Gather form: output position o takes input position i where o = i * stride - pad + k * dilation.
+void emitConvTranspose(LoopBuilder& lb, const KernelArgs& a) {
+  llvm::IRBuilder<>& b = lb.builder();
+  const ir::TensorType& X = a.graph.value(a.op.operands[0]).type;
+  const ir::TensorType& W = a.graph.value(a.op.operands[1]).type;
+  const ir::TensorType& Y = a.graph.value(a.op.results[0]).type;
+  std::vector<int64_t> xs = spatial(X.shape), ks = spatial(W.shape);
+  ir::Window w = ir::windowOf(a.op, ks);
+  int64_t C = X.shape.dims[1], M = Y.shape.dims[1], group = a.op.attrs.getInt("group", 1);
+  int64_t cg = C / group, mg = M / group, xBlock = product(xs), kBlock = product(ks);
+  llvm::Type* accTy = b.getDoubleTy();
+  llvm::AllocaInst* acc = lb.slot(accTy);
+  lb.loopNest(Y.shape.dims, [&](const std::vector<llvm::Value*>& ivs) {
+    llvm::Value* n = ivs[0];
+    llvm::Value* m = ivs[1];
+    llvm::Value* init = a.op.operands.size() > 2 ? b.CreateFPExt(lb.load(Y.dtype, a.operands[2], m), accTy)
+                                                 : llvm::ConstantFP::get(accTy, 0.0);
+    b.CreateStore(init, acc);
+    llvm::Value* g = b.CreateUDiv(m, lb.i64(mg));
+    llvm::Value* mm = b.CreateURem(m, lb.i64(mg));
+    lb.loop(cg, [&](llvm::Value* c) {
+      llvm::Value* ch = b.CreateAdd(b.CreateMul(g, lb.i64(cg)), c);
+      llvm::Value* xBase = b.CreateMul(b.CreateAdd(b.CreateMul(n, lb.i64(C)), ch), lb.i64(xBlock));
+      llvm::Value* wBase = b.CreateMul(b.CreateAdd(b.CreateMul(ch, lb.i64(mg)), mm), lb.i64(kBlock));
+      lb.loopNest(ks, [&](const std::vector<llvm::Value*>& k) {
+        llvm::Value* inside = b.getTrue();
+        llvm::Value* offset = lb.i64(0);
+        for (size_t d = 0; d < xs.size(); ++d) {
+          llvm::Value* t = b.CreateSub(b.CreateAdd(ivs[d + 2], lb.i64(w.padBegin[d])), b.CreateMul(k[d], lb.i64(w.dilations[d])));
+          llvm::Value* nonNeg = b.CreateICmpSGE(t, lb.i64(0));
+          llvm::Value* safeT = b.CreateSelect(nonNeg, t, lb.i64(0));
+          llvm::Value* i = b.CreateUDiv(safeT, lb.i64(w.strides[d]));
+          llvm::Value* exact = b.CreateICmpEQ(b.CreateURem(safeT, lb.i64(w.strides[d])), lb.i64(0));
+          inside = b.CreateAnd(inside, b.CreateAnd(nonNeg, b.CreateAnd(exact, b.CreateICmpSLT(i, lb.i64(xs[d])))));
+          offset = b.CreateAdd(b.CreateMul(offset, lb.i64(xs[d])), i);
+        }
+        offset = b.CreateSelect(inside, offset, lb.i64(0));
+        llvm::Value* xv = b.CreateFPExt(lb.load(X.dtype, a.operands[0], b.CreateAdd(xBase, offset)), accTy);
+        llvm::Value* wv = b.CreateFPExt(lb.load(W.dtype, a.operands[1], b.CreateAdd(wBase, lb.linearIndex(k, ir::Shape(ks).strides()))), accTy);
+        llvm::Value* prod = b.CreateSelect(inside, b.CreateFMul(xv, wv), llvm::ConstantFP::get(accTy, 0.0));
+        b.CreateStore(b.CreateFAdd(b.CreateLoad(accTy, acc), prod), acc);
+      });
+    });
+    llvm::Value* r = b.CreateFPTrunc(b.CreateLoad(accTy, acc), lb.elementType(Y.dtype));
+    lb.store(Y.dtype, r, a.results[0], lb.linearIndex(ivs, Y.shape.strides()));
+  });
+}
+
 void emitPool(LoopBuilder& lb, const KernelArgs& a) {
   llvm::IRBuilder<>& b = lb.builder();
   const ir::TensorType& X = a.graph.value(a.op.operands[0]).type;

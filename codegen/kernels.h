@@ -30,6 +30,12 @@ void emitTranspose(LoopBuilder& lb, const KernelArgs& a);
 void emitConcat(LoopBuilder& lb, const KernelArgs& a);
 // Conv: in a rank program whose input channels are split, attr bias_elsewhere=1 leaves the bias to one rank.
 void emitConv(LoopBuilder& lb, const KernelArgs& a);
+void emitConvTranspose(LoopBuilder& lb, const KernelArgs& a);
+// ArgMax, ArgMin.
+void emitArgExtreme(LoopBuilder& lb, const KernelArgs& a);
+void emitTopK(LoopBuilder& lb, const KernelArgs& a);
+void emitGatherElements(LoopBuilder& lb, const KernelArgs& a);
+void emitPad(LoopBuilder& lb, const KernelArgs& a);
 // MaxPool, AveragePool.
 void emitPool(LoopBuilder& lb, const KernelArgs& a);
 void emitSlice(LoopBuilder& lb, const KernelArgs& a);

@@ -126,6 +126,7 @@ class ProgramEmitter {
         KernelArgs args{g_, op, operandPtrs, resultPtrs};
         switch (op.kind) {
           case ir::OpKind::MatMul: emitMatMul(lb, args); break;
+          case ir::OpKind::ReduceProd:
           case ir::OpKind::ReduceSum:
           case ir::OpKind::ReduceMean:
           case ir::OpKind::ReduceMax:
@@ -136,6 +137,12 @@ class ProgramEmitter {
           case ir::OpKind::Reshape: emitCopy(lb, args); break;
           case ir::OpKind::Slice: emitSlice(lb, args); break;
           case ir::OpKind::Conv: emitConv(lb, args); break;
+          case ir::OpKind::ConvTranspose: emitConvTranspose(lb, args); break;
+          case ir::OpKind::ArgMax:
+          case ir::OpKind::ArgMin: emitArgExtreme(lb, args); break;
+          case ir::OpKind::TopK: emitTopK(lb, args); break;
+          case ir::OpKind::GatherElements: emitGatherElements(lb, args); break;
+          case ir::OpKind::Pad: emitPad(lb, args); break;
           case ir::OpKind::MaxPool:
           case ir::OpKind::AveragePool: emitPool(lb, args); break;
           case ir::OpKind::Gather: {

@@ -32,7 +32,8 @@ void emitReduce(LoopBuilder& lb, const KernelArgs& a) {
   bool isSigned = ir::isSignedInt(t);
   llvm::Type* accTy = fp ? b.getDoubleTy() : b.getInt64Ty();
   // The reduction's identity: an empty max is -inf (the type's lowest), an empty min +inf (its highest).
-  llvm::Value* identity = fp ? llvm::ConstantFP::get(accTy, 0.0) : llvm::ConstantInt::get(accTy, 0);
+  bool isProd = a.op.kind == ir::OpKind::ReduceProd;
+  llvm::Value* identity = fp ? llvm::ConstantFP::get(accTy, isProd ? 1.0 : 0.0) : llvm::ConstantInt::get(accTy, isProd ? 1 : 0);
   if (isMax || isMin) {
     unsigned bits = static_cast<unsigned>(ir::dtypeSize(t) * 8);
     if (fp)
@@ -46,6 +47,7 @@ void emitReduce(LoopBuilder& lb, const KernelArgs& a) {
       identity = llvm::ConstantInt::get(accTy, isMax ? llvm::APInt(64, 0) : llvm::APInt::getMaxValue(bits).zext(64));
   }
   auto combine = [&](llvm::Value* cur, llvm::Value* x) -> llvm::Value* {
+    if (isProd) return fp ? b.CreateFMul(cur, x) : b.CreateMul(cur, x);
     if (!isMax && !isMin) return fp ? b.CreateFAdd(cur, x) : b.CreateAdd(cur, x);
     llvm::Value* better;
     if (fp)  // unordered compare: a NaN element wins, and once the accumulator is NaN nothing replaces it

@@ -96,6 +96,8 @@ void addActivationImporters(ImporterTable& t);
 void addNormalisationImporters(ImporterTable& t);
 void addShapeImporters(ImporterTable& t);
 void addConvolutionImporters(ImporterTable& t);
+void addSelectionImporters(ImporterTable& t);
+void addEinsumImporter(ImporterTable& t);
 
 // Helpers the parts share (onnx_op_import.cpp).
 // A two-operand elementwise op, with the opset < 7 `broadcast`/`axis` alignment.

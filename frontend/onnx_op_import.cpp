@@ -398,6 +398,8 @@ const std::map<std::string, OpImporter>& opImporters() {
     addNormalisationImporters(t);
     addShapeImporters(t);
     addConvolutionImporters(t);
+    addSelectionImporters(t);
+    addEinsumImporter(t);
     return t;
   }();
   return table;

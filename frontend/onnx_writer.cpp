@@ -106,10 +106,15 @@ class Writer {
   }
 
   // An int64 initializer named after the op's result, as the input that ONNX takes where the ir has an attribute.
-  void intsInput(onnx::NodeProto* n, const ir::Op& op, const std::string& suffix, const std::vector<int64_t>& v) {
+  std::string uniqueName(const ir::Op& op, const std::string& suffix) {
     std::string base = g_.value(op.results.at(0)).name + suffix, name = base;
     for (int i = 1; usedNames_.count(name); ++i) name = fmt::format("{}_{}", base, i);
     usedNames_.insert(name);
+    return name;
+  }
+
+  void intsInput(onnx::NodeProto* n, const ir::Op& op, const std::string& suffix, const std::vector<int64_t>& v) {
+    std::string name = uniqueName(op, suffix);
     addInitializer(ir::Tensor::fromInts(ir::DType::i64, ir::Shape({static_cast<int64_t>(v.size())}), v), name);
     n->add_input(name);
   }
@@ -197,6 +202,50 @@ class Writer {
           addIntAttr(n, "ceil_mode", 1);
         }
         if (op.kind == OpKind::AveragePool) addIntAttr(n, "count_include_pad", op.attrs.getInt("count_include_pad", 0));
+        break;
+      }
+      case OpKind::ReduceProd: {
+        size_t rank = operandRank(op);
+        std::vector<int64_t> axes;
+        for (int64_t a : op.attrs.getInts("axes")) axes.push_back(nonNegativeAxis(a, rank));
+        if (!axes.empty()) {
+          if (opset_ >= 18) intsInput(n, op, ".axes", axes);
+          else addIntsAttr(n, "axes", axes);
+        }
+        addIntAttr(n, "keepdims", op.attrs.getInt("keepdims", 1) != 0 ? 1 : 0);
+        break;
+      }
+      case OpKind::ArgMax:
+      case OpKind::ArgMin:
+        addIntAttr(n, "axis", op.attrs.getInt("axis", 0));
+        addIntAttr(n, "keepdims", op.attrs.getInt("keepdims", 1));
+        if (op.attrs.getInt("select_last_index", 0)) {
+          if (opset_ < 12) cannot(op, "select_last_index needs opset 12 or later");
+          addIntAttr(n, "select_last_index", 1);
+        }
+        break;
+      case OpKind::TopK:
+      case OpKind::ConvTranspose:
+        cannot(op, "it is written only as imported (TopK's two outputs, ConvTranspose's padding)");
+      case OpKind::GatherElements:
+        if (opset_ < 11) cannot(op, "GatherElements needs opset 11 or later");
+        addIntAttr(n, "axis", op.attrs.getInt("axis", 0));
+        break;
+      case OpKind::Pad: {
+        std::string mode = op.attrs.getString("mode", "constant");
+        auto* m = n->add_attribute();
+        m->set_name("mode");
+        m->set_type(onnx::AttributeProto::STRING);
+        m->set_s(mode);
+        if (opset_ < 11) {
+          addIntsAttr(n, "pads", op.attrs.getInts("pads"));
+          addFloatAttr(n, "value", op.attrs.getFloat("value", 0.0));
+        } else {
+          intsInput(n, op, ".pads", op.attrs.getInts("pads"));
+          std::string name = uniqueName(op, ".value");
+          addInitializer(ir::Tensor::fromDoubles(g_.value(op.operands[0]).type.dtype, ir::Shape{}, {op.attrs.getFloat("value", 0.0)}), name);
+          n->add_input(name);
+        }
         break;
       }
       case OpKind::Gather:

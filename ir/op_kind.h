@@ -47,6 +47,7 @@ enum class OpKind {
   // Linear algebra.
   MatMul,  // numpy matmul: batch dims broadcast, 1-D operands promoted and squeezed
   Gemm,    // attrs alpha, beta, transA, transB; operands A, B[, C]; lowered by canonicalize
+  ConvTranspose,  // X [N, C, D...], W [C, M/group, K...], optional B [M]; attrs as Conv and output_padding
   Conv,    // X [N, C, D...], W [M, C/group, K...], optional B [M]; attrs strides, pads, dilations (ir/window.h),
            // group. In a rank program whose C is split, the result is a partial sum (bias on one rank only)
   // Pools over the spatial dims of X [N, C, D...]: attrs kernel_shape, strides, pads, dilations, ceil_mode.
@@ -68,6 +69,13 @@ enum class OpKind {
   ReduceMean,  // same; in a rank program, attr divisor (the global count) when the reduced dims are split
   ReduceMax,   // same attrs as ReduceSum; NaN wins, an empty reduction gives the type's lowest value (-inf)
   ReduceMin,   // same; an empty reduction gives the type's highest value (+inf)
+  ReduceProd,  // same attrs; an empty product is 1. No sharding rule: its dims are reduced whole
+  ArgMax,      // attrs axis, keepdims, select_last_index: i64 indices of the first (or last) extreme; NaN wins
+  ArgMin,
+  TopK,        // attrs axis, k, largest, sorted, output ("values" or "indices": one op per ONNX output); ties go to
+               // the lower index
+  GatherElements,  // attr axis: out[i] = data[i with i[axis] = indices[i]] (indices' shape)
+  Pad,             // attrs pads (begins then ends, negative crops), mode (constant, reflect, edge, wrap), value
   // Collectives of a rank program, over the group of ranks along mesh axes `axes` (attr, ints) of
   // `group_size` (attr) ranks. They exist only after partitioning; the interpreter does not run them.
   AllReduce,      // attr reduce: "sum" (default), "max" or "min" over the group; shape unchanged

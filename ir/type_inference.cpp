@@ -283,6 +283,79 @@ TensorType inferOne(const Op& op, std::span<const TensorType> in) {
       normaliseAxis(op.attrs.getInt("axis", -1), in[0].shape.rank(), "axis");
       if (!isFloat(in[0].dtype)) fail("needs a floating-point operand, got {}", dtypeName(in[0].dtype));
       return in[0];
+    case OpKind::ArgMax:
+    case OpKind::ArgMin:
+    case OpKind::TopK: {
+      expectOperands(op, 1, 1, in.size());
+      Shape out = in[0].shape;
+      out.dimNames.clear();
+      if (out.rank() == 0) fail("needs an operand of rank >= 1");
+      size_t axis = static_cast<size_t>(normaliseAxis(op.attrs.getInt("axis", 0), out.rank(), "axis"));
+      if (op.kind == OpKind::TopK) {
+        int64_t k = op.attrs.getInt("k", -1);
+        if (k < 0 || k > out.dims[axis]) fail("k {} is out of range for a dim of {}", k, out.dims[axis]);
+        out.dims[axis] = k;
+        std::string which = op.attrs.getString("output", "values");
+        if (which != "values" && which != "indices") fail("'output' is \"{}\"; values or indices", which);
+        return {which == "values" ? in[0].dtype : DType::i64, out};
+      }
+      if (op.attrs.getInt("keepdims", 1) != 0)
+        out.dims[axis] = 1;
+      else
+        out.dims.erase(out.dims.begin() + static_cast<std::ptrdiff_t>(axis));
+      return {DType::i64, out};
+    }
+    case OpKind::GatherElements: {
+      expectOperands(op, 2, 2, in.size());
+      if (in[1].dtype != DType::i32 && in[1].dtype != DType::i64)
+        fail("indices must be i32 or i64, got {}", dtypeName(in[1].dtype));
+      if (in[0].shape.rank() != in[1].shape.rank() || in[0].shape.rank() == 0)
+        fail("data {} and indices {} need one rank >= 1", in[0].shape.str(), in[1].shape.str());
+      normaliseAxis(op.attrs.getInt("axis", 0), in[0].shape.rank(), "axis");
+      return {in[0].dtype, Shape(in[1].shape.dims)};
+    }
+    case OpKind::Pad: {
+      expectOperands(op, 1, 1, in.size());
+      const Shape& s = in[0].shape;
+      std::vector<int64_t> pads = op.attrs.getInts("pads");
+      if (pads.size() != 2 * s.rank()) fail("pads has {} entries for rank {}", pads.size(), s.rank());
+      std::string mode = op.attrs.getString("mode", "constant");
+      if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+        fail("mode \"{}\" is not constant, reflect, edge or wrap", mode);
+      Shape out;
+      for (size_t d = 0; d < s.rank(); ++d) {
+        int64_t n = s.dims[d] + pads[d] + pads[d + s.rank()];
+        if (n < 0) fail("pads [{}] crop dim {} of size {} below 0", fmt::join(pads, ","), d, s.dims[d]);
+        if (mode != "constant" && s.dims[d] == 0 && n > 0) fail("cannot {}-pad the empty dim {}", mode, d);
+        out.dims.push_back(n);
+      }
+      return {in[0].dtype, out};
+    }
+    case OpKind::ConvTranspose: {
+      expectOperands(op, 2, 3, in.size());
+      const Shape &x = in[0].shape, &w = in[1].shape;
+      if (x.rank() < 3 || w.rank() != x.rank())
+        fail("needs X [N,C,D...] and W [C,M/group,K...] of one rank >= 3, got {} and {}", x.str(), w.str());
+      if (!isFloat(in[0].dtype) || in[1].dtype != in[0].dtype)
+        fail("needs floating-point X and W of one type, got {} and {}", dtypeName(in[0].dtype), dtypeName(in[1].dtype));
+      int64_t group = op.attrs.getInt("group", 1);
+      if (group <= 0 || x.dims[1] != w.dims[0] || x.dims[1] % group != 0)
+        fail("X {} and W {} do not fit group {}", x.str(), w.str(), group);
+      int64_t m = w.dims[1] * group;
+      if (in.size() == 3 && (in[2].shape.rank() != 1 || in[2].shape.dims[0] != m))
+        fail("bias {} does not match the {} output channels", in[2].str(), m);
+      Window win = windowOf(op, std::vector<int64_t>(w.dims.begin() + 2, w.dims.end()));
+      std::vector<int64_t> extra = op.attrs.getInts("output_padding");
+      extra.resize(x.rank() - 2, 0);
+      Shape out({x.dims[0], m});
+      for (size_t d = 0; d + 2 < x.rank(); ++d) {
+        int64_t o = win.transposedOutputDim(d, x.dims[d + 2]) + extra[d];
+        if (o < 0) fail("spatial dim {} comes out negative ({})", d, o);
+        out.dims.push_back(o);
+      }
+      return {in[0].dtype, out};
+    }
+    case OpKind::ReduceProd:
     case OpKind::ReduceSum:
     case OpKind::ReduceMean:
     case OpKind::ReduceMax:

@@ -83,6 +83,55 @@ void conv(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {
   });
 }
 
+void convTranspose(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {
+  const Tensor &X = *in[0], &W = *in[1];
+  std::vector<int64_t> xs = spatial(X.shape()), ks = spatial(W.shape()), os = spatial(result.shape());
+  Window win = windowOf(op, ks);
+  int64_t N = X.shape().dims[0], C = X.shape().dims[1], M = result.shape().dims[1];
+  int64_t group = op.attrs.getInt("group", 1), cg = C / group, mg = M / group;
+  int64_t xBlock = 1, kBlock = 1, oBlock = 1;
+  for (int64_t v : xs) xBlock *= v;
+  for (int64_t v : ks) kBlock *= v;
+  for (int64_t v : os) oBlock *= v;
+  dispatchElement(result.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (kFloatLike<T>) {
+      const T* x = X.data<T>();
+      const T* w = W.data<T>();
+      std::vector<double> acc(static_cast<size_t>(result.numElements()), 0.0);
+      if (in.size() > 2)
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t m = 0; m < M; ++m)
+            for (int64_t o = 0; o < oBlock; ++o) acc[size_t((n * M + m) * oBlock + o)] = toDouble(in[2]->data<T>()[m]);
+      std::vector<int64_t> pos(xs.size());
+      // Scatter form: input position i with kernel offset k lands at i * stride - pad + k * dilation.
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t c = 0; c < C; ++c) {
+          int64_t g = c / cg;
+          int64_t i = 0;
+          forEachIndex(xs, [&](const std::vector<int64_t>& ip) {
+            double xv = toDouble(x[(n * C + c) * xBlock + i++]);
+            for (int64_t mm = 0; mm < mg; ++mm) {
+              const T* wc = w + (c * mg + mm) * kBlock;
+              int64_t k = 0;
+              forEachIndex(ks, [&](const std::vector<int64_t>& kp) {
+                for (size_t d = 0; d < xs.size(); ++d)
+                  pos[d] = ip[d] * win.strides[d] - win.padBegin[d] + kp[d] * win.dilations[d];
+                int64_t off = spatialOffset(pos, os);
+                if (off >= 0) acc[size_t((n * M + g * mg + mm) * oBlock + off)] += xv * toDouble(wc[k]);
+                ++k;
+              });
+            }
+          });
+        }
+      T* y = result.data<T>();
+      for (size_t j = 0; j < acc.size(); ++j) y[j] = fromDouble<T>(acc[j]);
+    } else {
+      unsupportedElementType(result.dtype(), op.kind);
+    }
+  });
+}
+
 void pool(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {
   const Tensor& X = *in[0];
   std::vector<int64_t> xs = spatial(X.shape()), os = spatial(result.shape());

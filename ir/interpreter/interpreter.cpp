@@ -62,7 +62,14 @@ Kernel kernelFor(OpKind k) {
     case OpKind::Concat: return interp::concat;
     case OpKind::Softmax: return interp::softmax;
     case OpKind::ReduceSum:
+    case OpKind::ReduceProd:
     case OpKind::ReduceMean: return interp::reduce;
+    case OpKind::ArgMax:
+    case OpKind::ArgMin: return interp::argExtreme;
+    case OpKind::TopK: return interp::topK;
+    case OpKind::GatherElements: return interp::gatherElements;
+    case OpKind::Pad: return interp::pad;
+    case OpKind::ConvTranspose: return interp::convTranspose;
     case OpKind::ReduceMax:
     case OpKind::ReduceMin: return interp::reduceExtreme;
     case OpKind::AllReduce:

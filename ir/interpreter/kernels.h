@@ -29,10 +29,16 @@ void expand(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void slice(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void gather(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void conv(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void convTranspose(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+// ArgMax, ArgMin.
+void argExtreme(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void topK(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void gatherElements(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
+void pad(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 // MaxPool, AveragePool.
 void pool(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 void softmax(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
-// ReduceSum, ReduceMean.
+// ReduceSum, ReduceMean, ReduceProd.
 void reduce(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);
 // ReduceMax, ReduceMin.
 void reduceExtreme(const Op& op, const std::vector<const Tensor*>& in, Tensor& result);

@@ -51,7 +51,7 @@ void reduce(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) 
   // A rank program's ReduceMean over its part of a split dim divides by the whole dim's count (attr `divisor`):
   // the parts' means then add up to the mean.
   int64_t count = op.attrs.getInt("divisor", map.count);
-  const bool mean = op.kind == OpKind::ReduceMean;
+  const bool mean = op.kind == OpKind::ReduceMean, prod = op.kind == OpKind::ReduceProd;
   DType t = result.dtype();
   dispatchElement(t, [&](auto tag) {
     using T = decltype(tag);
@@ -61,18 +61,24 @@ void reduce(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) 
       const T* x = in[0]->data<T>();
       T* y = result.data<T>();
       if constexpr (kFloatLike<T>) {
-        std::vector<double> acc(static_cast<size_t>(result.numElements()), 0.0);
+        std::vector<double> acc(static_cast<size_t>(result.numElements()), prod ? 1.0 : 0.0);
         walkStrided<1>(s, {toResult}, [&](int64_t i, const std::array<int64_t, 1>& off) {
-          acc[size_t(off[0])] += toDouble(x[i]);
+          if (prod)
+            acc[size_t(off[0])] *= toDouble(x[i]);
+          else
+            acc[size_t(off[0])] += toDouble(x[i]);
         });
         // The mean of nothing is NaN, as numpy has it.
         for (size_t i = 0; i < acc.size(); ++i) y[i] = fromDouble<T>(mean ? acc[i] / static_cast<double>(count) : acc[i]);
       } else {
         if (mean && count == 0 && result.numElements() != 0)
           fail("the mean of no elements is undefined for element type {}", dtypeName(t));
-        std::vector<uint64_t> acc(static_cast<size_t>(result.numElements()), 0);
+        std::vector<uint64_t> acc(static_cast<size_t>(result.numElements()), prod ? 1 : 0);
         walkStrided<1>(s, {toResult}, [&](int64_t i, const std::array<int64_t, 1>& off) {
-          acc[size_t(off[0])] += static_cast<uint64_t>(x[i]);
+          if (prod)
+            acc[size_t(off[0])] *= static_cast<uint64_t>(static_cast<int64_t>(x[i]));
+          else
+            acc[size_t(off[0])] += static_cast<uint64_t>(x[i]);
         });
         for (size_t i = 0; i < acc.size(); ++i) {
           if (!mean) {
