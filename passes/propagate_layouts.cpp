@@ -133,6 +133,28 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
         out.dimAxes[d] = in.dimAxes[d];
       }
       req = {in};
+    } else if (op.kind == ir::OpKind::Pad) {
+      // Unpadded dims keep their split; padded ones are gathered.
+      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
+      std::vector<int64_t> pads = op.attrs.getInts("pads");
+      size_t r = in.shape.rank();
+      for (size_t d = 0; d < r; ++d) {
+        if (pads[d] != 0 || pads[d + r] != 0) in.dimAxes[d].clear();
+        out.dimAxes[d] = in.dimAxes[d];
+      }
+      req = {in};
+    } else if (op.kind == ir::OpKind::ArgMax || op.kind == ir::OpKind::ArgMin || op.kind == ir::OpKind::TopK) {
+      // Whole lines along the axis; the other dims keep their split.
+      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
+      int64_t axis = op.attrs.getInt("axis", op.kind == ir::OpKind::TopK ? -1 : 0);
+      if (axis < 0) axis += int64_t(in.shape.rank());
+      in.dimAxes[size_t(axis)].clear();
+      bool dropped = outShape.rank() < in.shape.rank();
+      for (size_t d = 0, yd = 0; d < in.shape.rank(); ++d) {
+        if (int64_t(d) == axis && dropped) continue;
+        out.dimAxes[yd++] = in.dimAxes[d];
+      }
+      req = {in};
     } else if (op.kind == ir::OpKind::Reshape) {
       // Splits pass through when the split dim survives as the outer dim of its group; others are gathered.
       ReshapeLayouts r = reshapeLayouts(withoutPartial(layoutOf(op.operands[0])), outShape);

@@ -61,10 +61,13 @@ inline ir::DeviceMesh withRepeats(const Checker& c, std::vector<int64_t> dm, int
 }
 
 
-// Rules beside the core ones (sharding_rules_nn.cpp): Conv, the pools, Gather, Slice.
+// Rules beside the core ones (sharding_rules_nn.cpp): Conv, the pools, Gather, Slice, Pad, ArgMax/ArgMin/TopK.
 ShardingDecision convRule(const Checker& c, int64_t devices);
 ShardingDecision poolRule(const Checker& c, int64_t devices);
 ShardingDecision gatherRule(const Checker& c, int64_t devices);
 ShardingDecision sliceRule(const Checker& c, int64_t devices);
+ShardingDecision padRule(const Checker& c, int64_t devices);
+// ArgMax, ArgMin, TopK.
+ShardingDecision selectAlongAxisRule(const Checker& c, int64_t devices);
 
 }  // namespace shardc::passes::rules

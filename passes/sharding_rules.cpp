@@ -183,7 +183,8 @@ bool isReduction(ir::OpKind kind) {
 
 bool hasShardingRule(ir::OpKind kind) {
   return kind == ir::OpKind::MatMul || kind == ir::OpKind::Conv || kind == ir::OpKind::MaxPool ||
-         kind == ir::OpKind::AveragePool || kind == ir::OpKind::Gather || kind == ir::OpKind::Slice || kind == ir::OpKind::Softmax || kind == ir::OpKind::Transpose ||
+         kind == ir::OpKind::AveragePool || kind == ir::OpKind::Gather || kind == ir::OpKind::Slice ||
+         kind == ir::OpKind::Pad || kind == ir::OpKind::ArgMax || kind == ir::OpKind::ArgMin || kind == ir::OpKind::TopK || kind == ir::OpKind::Softmax || kind == ir::OpKind::Transpose ||
          kind == ir::OpKind::Concat || isReduction(kind) || ir::opCategory(kind) != ir::OpCategory::Other;
 }
 
@@ -195,6 +196,9 @@ ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const i
   if (op.kind == ir::OpKind::MaxPool || op.kind == ir::OpKind::AveragePool) return poolRule(c, devices);
   if (op.kind == ir::OpKind::Gather) return gatherRule(c, devices);
   if (op.kind == ir::OpKind::Slice) return sliceRule(c, devices);
+  if (op.kind == ir::OpKind::Pad) return padRule(c, devices);
+  if (op.kind == ir::OpKind::ArgMax || op.kind == ir::OpKind::ArgMin || op.kind == ir::OpKind::TopK)
+    return selectAlongAxisRule(c, devices);
   if (op.kind == ir::OpKind::ReduceMean && !ir::isFloat(g.value(op.operands[0]).type.dtype))
     ir::unsupported("{}: an integer mean cannot be split (its parts truncate)", c.who());
   if (isReduction(op.kind)) return reduceRule(c, devices);

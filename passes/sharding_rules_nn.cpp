@@ -6,7 +6,10 @@
 //  Gather  data [V, H...] (sV, sH...), indices (s...): device matrix [indices' splits..., data's splits...]. A split
 //        V is Megatron's vocabulary-parallel embedding: each rank looks up the rows it holds, zeros elsewhere, and
 //        the result is partial along sV (one all-reduce completes it).
-//  Slice  sliced dims whole, the others keep their split.
+//  Slice  sliced dims whole, the others keep their split; Pad likewise for padded dims.
+//  ArgMax, ArgMin, TopK  the other dims keep their split; a split axis is gathered first (one all-gather of the
+//        input along it), so every rank sees whole lines. The alternative, a local pick and an all-reduce of
+//        (value, global index) pairs, moves less but needs a pair reduction the runtime does not have yet.
 #include <fmt/ranges.h>
 
 #include "passes/sharding_rule_checker.h"
@@ -116,6 +119,42 @@ ShardingDecision sliceRule(const Checker& c, int64_t devices) {
   r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
   r.inputs = {layoutOn(X, r.deviceMatrix, identityMap(X.rank()))};
   r.output = layoutOn(c.g.value(c.op.results[0]).type.shape, r.deviceMatrix, identityMap(X.rank()));
+  return r;
+}
+
+ShardingDecision padRule(const Checker& c, int64_t devices) {
+  c.inputs(1);
+  c.fits(0);
+  const ir::Shape& X = c.g.value(c.op.operands[0]).type.shape;
+  std::vector<int64_t> pads = c.op.attrs.getInts("pads");
+  for (size_t d = 0; d < X.rank(); ++d)
+    if (c.s.inputSplits[0][d] != 1 && (pads[d] != 0 || pads[d + X.rank()] != 0))
+      ir::fail("{}: dim {} is padded and cannot be split {} ways", c.who(), d, c.s.inputSplits[0][d]);
+  ShardingDecision r;
+  r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
+  r.inputs = {layoutOn(X, r.deviceMatrix, identityMap(X.rank()))};
+  r.output = layoutOn(c.g.value(c.op.results[0]).type.shape, r.deviceMatrix, identityMap(X.rank()));
+  return r;
+}
+
+ShardingDecision selectAlongAxisRule(const Checker& c, int64_t devices) {
+  c.inputs(1);
+  c.fits(0);
+  const ir::Shape& X = c.g.value(c.op.operands[0]).type.shape;
+  const ir::Shape& Y = c.g.value(c.op.results[0]).type.shape;
+  int64_t axis = c.op.attrs.getInt("axis", c.op.kind == ir::OpKind::TopK ? -1 : 0);
+  if (axis < 0) axis += int64_t(X.rank());
+  ShardingDecision r;
+  r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
+  std::vector<int> in = identityMap(X.rank()), out(Y.rank(), -1);
+  in[size_t(axis)] = -1;  // gathered first
+  bool dropped = Y.rank() < X.rank();
+  for (size_t d = 0, yd = 0; d < X.rank(); ++d) {
+    if (int64_t(d) == axis && dropped) continue;
+    out[yd++] = in[d];
+  }
+  r.inputs = {layoutOn(X, r.deviceMatrix, in)};
+  r.output = layoutOn(Y, r.deviceMatrix, out);
   return r;
 }
 
