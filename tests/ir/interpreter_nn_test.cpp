@@ -118,5 +118,71 @@ TEST(InterpreterCast, FloatToIntTruncatesAndSaturatesNaNToZero) {
             (std::vector<double>{1, 255}));
 }
 
+TEST(InterpreterSelection, TopKTiesGoToTheLowerIndexAndArgMaxCanPickTheLast) {
+  Tensor x = f32(Shape({5}), {3, 7, 7, 1, 3});
+  Attributes a;
+  a.set("axis", int64_t{0});
+  a.set("k", int64_t{3});
+  a.set("largest", int64_t{1});
+  a.set("output", std::string("values"));
+  EXPECT_EQ(values(run1(OpKind::TopK, {x}, a)), (std::vector<double>{7, 7, 3}));
+  a.set("output", std::string("indices"));
+  EXPECT_EQ(values(run1(OpKind::TopK, {x}, a)), (std::vector<double>{1, 2, 0}));
+  a.set("largest", int64_t{0});
+  EXPECT_EQ(values(run1(OpKind::TopK, {x}, a)), (std::vector<double>{3, 0, 4}));
+  Attributes am;
+  am.set("axis", int64_t{0});
+  am.set("keepdims", int64_t{1});
+  EXPECT_EQ(values(run1(OpKind::ArgMax, {x}, am)), (std::vector<double>{1}));
+  am.set("select_last_index", int64_t{1});
+  EXPECT_EQ(values(run1(OpKind::ArgMax, {x}, am)), (std::vector<double>{2}));
+  EXPECT_EQ(values(run1(OpKind::ArgMin, {x}, am)), (std::vector<double>{3}));
+}
+
+TEST(InterpreterSelection, PadModes) {
+  Tensor x = f32(Shape({3}), {1, 2, 3});
+  Attributes a;
+  a.set("pads", std::vector<int64_t>{2, 3});
+  a.set("value", 9.0);
+  for (auto [mode, want] : std::vector<std::pair<std::string, std::vector<double>>>{
+           {"constant", {9, 9, 1, 2, 3, 9, 9, 9}},
+           {"edge", {1, 1, 1, 2, 3, 3, 3, 3}},
+           {"reflect", {3, 2, 1, 2, 3, 2, 1, 2}},
+           {"wrap", {2, 3, 1, 2, 3, 1, 2, 3}}}) {
+    a.set("mode", mode);
+    EXPECT_EQ(values(run1(OpKind::Pad, {x}, a)), want) << mode;
+  }
+  a.set("pads", std::vector<int64_t>{-1, 0});
+  a.set("mode", std::string("constant"));
+  EXPECT_EQ(values(run1(OpKind::Pad, {x}, a)), (std::vector<double>{2, 3}));
+}
+
+TEST(InterpreterSelection, GatherElementsAndReduceProd) {
+  Attributes a;
+  a.set("axis", int64_t{1});
+  Tensor data = f32(Shape({2, 2}), {1, 2, 3, 4});
+  Tensor idx = Tensor::fromInts(DType::i64, Shape({2, 2}), {0, 0, 1, -2});
+  EXPECT_EQ(values(run1(OpKind::GatherElements, {data, idx}, a)), (std::vector<double>{1, 1, 4, 3}));
+  Attributes r;
+  r.set("axes", std::vector<int64_t>{0});
+  r.set("keepdims", int64_t{0});
+  EXPECT_EQ(values(run1(OpKind::ReduceProd, {data}, r)), (std::vector<double>{3, 8}));
+}
+
+TEST(InterpreterConv, TransposedScattersEachInputThroughTheKernel) {
+  // 1-D: x = [1, 2], w = [1, 10, 100], stride 2: y[2i + k] += x[i] * w[k] -> [1, 10, 102, 20, 200].
+  Attributes a;
+  a.set("strides", std::vector<int64_t>{2});
+  a.set("pads", std::vector<int64_t>{0, 0});
+  a.set("dilations", std::vector<int64_t>{1});
+  a.set("group", int64_t{1});
+  Tensor y = run1(OpKind::ConvTranspose, {f32(Shape({1, 1, 2}), {1, 2}), f32(Shape({1, 1, 3}), {1, 10, 100})}, a);
+  EXPECT_EQ(y.shape().str(), "[1,1,5]");
+  EXPECT_EQ(values(y), (std::vector<double>{1, 10, 102, 20, 200}));
+  a.set("pads", std::vector<int64_t>{1, 1});
+  EXPECT_EQ(values(run1(OpKind::ConvTranspose, {f32(Shape({1, 1, 2}), {1, 2}), f32(Shape({1, 1, 3}), {1, 10, 100})}, a)),
+            (std::vector<double>{10, 102, 20}));
+}
+
 }  // namespace
 }  // namespace shardc::ir
