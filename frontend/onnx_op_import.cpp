@@ -9,7 +9,7 @@
 //   ReduceMean       < 18: `axes` attribute; >= 18 an optional input and `noop_with_empty_axes`
 //   ReduceMax/Min    as ReduceMean
 //   Max/Min          < 8: no broadcasting (numpy broadcasting accepts those models too); any number of inputs
-//   Pow              >= 12: the exponent's type may differ (refused: no Cast yet)
+//   Pow              >= 12: the exponent's type may differ (cast to the base's; integer bases via f64)
 //   Concat           < 4: axis default 1; >= 4 required; >= 11 also negative
 //   Constant         `value`; >= 12 also value_float(s), value_int(s) (value_string(s), sparse_value refused)
 #include <algorithm>
@@ -74,13 +74,29 @@ void binary(NodeContext& c, OpKind kind) {
 
 namespace {
 
-// Pow of floats; ONNX also lets the exponent's type differ from the base's (from opset 12), which needs a Cast.
+// Pow: from opset 12 the exponent's type may differ from the base's. A float base takes the exponent cast to its
+// type; an integer base is raised in f64 (exact while the result fits 53 bits) and cast back, as numpy's power
+// gives the base's type.
 void pow(NodeContext& c) {
   c.expectInputs(2, 2);
-  ir::DType base = c.typeOf(c.requiredInput(0)).dtype, exponent = c.typeOf(c.requiredInput(1)).dtype;
-  if (base != exponent || !ir::isFloat(base))
-    c.unsupportedAttr("T1/T2", fmt::format("{}/{} (Pow of floats of one type only)", ir::dtypeName(base), ir::dtypeName(exponent)));
-  binary(c, OpKind::Pow);
+  ValueId base = c.requiredInput(0), exponent = c.requiredInput(1);
+  ir::DType bt = c.typeOf(base).dtype, et = c.typeOf(exponent).dtype;
+  auto cast = [&](ValueId v, ir::DType to) {
+    if (c.typeOf(v).dtype == to) return v;
+    ir::Attributes a;
+    a.set("to", std::string(ir::dtypeName(to)));
+    return c.emit(OpKind::Cast, {v}, a);
+  };
+  if (bt == ir::DType::boolean || et == ir::DType::boolean)
+    c.unsupportedAttr("T1/T2", fmt::format("{}/{}", ir::dtypeName(bt), ir::dtypeName(et)));
+  if (ir::isFloat(bt)) {
+    c.emitOutput(OpKind::Pow, {base, cast(exponent, bt)});
+    return;
+  }
+  ValueId r = c.emit(OpKind::Pow, {cast(base, ir::DType::f64), cast(exponent, ir::DType::f64)});
+  ir::Attributes back;
+  back.set("to", std::string(ir::dtypeName(bt)));
+  c.emitOutput(OpKind::Cast, {r}, back);
 }
 
 // Max and Min take any number of inputs (numpy-broadcast together): a chain of binary ops; one input is a copy.

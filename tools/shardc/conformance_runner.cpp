@@ -110,8 +110,10 @@ CaseResult runCase(const std::string& caseDir, const std::string& displayName, c
     for (size_t i = 0; i < modelInputs.size(); ++i) {
       ir::Tensor t = frontend::readOnnxTensorFile(firstInputs[i].string());
       options.inputShapes[modelInputs[i].name] = t.shape();
-      // Integer inputs may be shapes or axes that operators need at compile time; the cases give them as data.
-      if (t.dtype() == ir::DType::i64 && sets.size() == 1) options.inputValues[modelInputs[i].name] = t;
+      // Integer inputs may be shapes or axes, and scalars bounds or fill values (Range, Pad), that operators need at
+      // compile time; the cases give them as data.
+      bool scalar = t.numElements() == 1 && t.dtype() != ir::DType::boolean;
+      if ((t.dtype() == ir::DType::i64 || scalar) && sets.size() == 1) options.inputValues[modelInputs[i].name] = t;
     }
     ir::Graph g = frontend::importOnnxFile(modelPath, options);
     prepareGraph(g, {}, std::cerr);
