@@ -1,0 +1,57 @@
+// search-strategies: chooses a strategy for every op that decides a split (MatMul, Conv, Gather) and has none,
+// from a cost model; the other ops follow their producers as propagate-layouts has them. Each deciding op is a
+// node of a CostGraph whose candidates are every way of laying the job's ranks over its dims that divides evenly
+// (repeated calculation included); its own cost is the local compute (flops at the peak rate plus bytes at the
+// memory bandwidth) of it and of the ops that follow it; an edge between two deciding ops costs the
+// redistributions (the planner's alpha-beta costs) where a value laid out by one is needed by the other.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/strategy.h"
+#include "passes/cost_graph.h"
+#include "passes/redistribution.h"
+
+namespace shardc::passes {
+
+struct MachineModel {
+  double peakFlops = 50e9;  // generated kernels' measured rate on this machine (README figures)
+  CommCostModel comm;       // alpha, bandwidth between ranks, memory bandwidth
+};
+
+struct SearchOptions {
+  int64_t devices = 1;
+  SearchAlgorithm algorithm = SearchAlgorithm::Auto;
+  MachineModel machine;
+  int64_t memoryLimit = 0;  // bytes of parameters per rank; 0 = none
+};
+
+struct OpChoice {
+  std::string op;             // describeOp
+  std::string key;            // the strategy key written
+  ir::OpStrategy chosen;
+  double ownCost = 0;         // seconds: its compute and the redistributions it alone causes
+  bool fixed = false;         // given by the user or the training strategy
+  ir::OpStrategy nextBest;    // the runner-up with the others' picks unchanged
+  double nextBestTotal = 0;   // the whole graph's cost with it
+};
+
+struct SearchResult {
+  ir::StrategyMap strategies;  // the chosen strategies of the ops that had none
+  double totalCost = 0;        // seconds under the cost model
+  std::vector<OpChoice> choices;
+  size_t nodes = 0, edges = 0;
+  double searchSpace = 0;
+};
+
+// The ops carrying a strategy attribute (assign-strategies) keep it. Throws ir::Error when no strategy fits the
+// memory limit, saying the smallest per-rank parameter bytes any candidate reaches.
+SearchResult searchStrategies(const ir::Graph& g, const SearchOptions& options);
+
+// The ops the search decides.
+bool decidesSplit(ir::OpKind kind);
+
+}  // namespace shardc::passes
