@@ -8,6 +8,7 @@
 #include "tools/shardc/commands.h"
 #include "tools/shardc/compile_driver.h"
 #include "tools/shardc/model_loading.h"
+#include "tools/shardc/strategy_search_report.h"
 
 namespace shardc::tools {
 
@@ -17,6 +18,7 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
     CompileOptions compile;
     std::string strategyPath;
     std::string mesh;
+    std::string search;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("compile", "Compile a model into native executables, one per rank");
@@ -47,6 +49,10 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
                   "ckpt/rank_{rank}/net.ckpt, or the files in rank order (default: the model's initializers)");
   cmd->add_option("--checkpoint-strategy", args->compile.checkpointStrategy,
                   "The strategy the slices were saved with (default: --strategy), or none for one whole checkpoint");
+  cmd->add_option("--search", args->search,
+                  "Choose the strategies of the ops --strategy leaves open: exact, dp or auto (default: they follow "
+                  "their producers)")
+      ->check(CLI::IsMember({"exact", "dp", "auto"}));
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     args->compile.modelPath = args->model.path;
@@ -62,6 +68,14 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
       args->compile.mesh = ir::DeviceMesh(m.dims);
     }
     ir::Graph g = loadModel(args->model, out);
+    if (!args->search.empty() && args->compile.ranks > 1) {
+      passes::SearchOptions o;
+      o.devices = args->compile.ranks;
+      o.algorithm = parseSearchAlgorithm(args->search);
+      passes::SearchResult r = searchWithFixed(g, args->compile.strategy, o);
+      if (!args->compile.quiet) printSearchSummary(r, out);
+      args->compile.strategy = r.strategies;
+    }
     compileGraph(g, args->compile, out);
     status = 0;
   });

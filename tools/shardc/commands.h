@@ -25,5 +25,6 @@ void addInspectCommand(CLI::App& app, std::ostream& out, int& status);
 void addConformanceCommand(CLI::App& app, std::ostream& out, int& status);
 void addShardCommand(CLI::App& app, std::ostream& out, int& status);
 void addReshardCommand(CLI::App& app, std::ostream& out, int& status);
+void addSearchCommand(CLI::App& app, std::ostream& out, int& status);
 
 }  // namespace shardc::tools

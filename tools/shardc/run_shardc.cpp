@@ -21,6 +21,7 @@ int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostr
   addGraphCommand(app, out, status);
   addShardCommand(app, out, status);
   addReshardCommand(app, out, status);
+  addSearchCommand(app, out, status);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

@@ -1,0 +1,81 @@
+// shardc search and compile --search on the demo MLP: the strategy file holds a split for every MatMul, the report
+// one entry per deciding op with its runner-up; a strategy given keeps its ops; an impossible memory limit is one
+// error line saying the least any strategy reaches, with nothing written.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_test_util.h"
+#include "frontend/onnx_writer.h"
+#include "frontend/strategy_file.h"
+#include "tools/shardc/demo_model.h"
+
+namespace shardc {
+namespace {
+using testing::runCli;
+using testing::TempDir;
+
+std::string demoModel(TempDir& dir) {
+  std::string path = dir / "mlp.onnx";
+  frontend::writeOnnxModel(tools::buildDemoMlp(), path, 17);
+  return path;
+}
+
+TEST(CliSearch, WritesAStrategyForEveryMatMulAndAReport) {
+  TempDir dir("search");
+  std::string model = demoModel(dir);
+  auto r = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "-o", dir / "s.json", "--report", dir / "r.json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("search: 3 deciding ops"), std::string::npos) << r.out;
+  ir::StrategyMap s = frontend::readStrategyFile(dir / "s.json");
+  for (const char* k : {"MatMul_layer1.weight", "MatMul_layer2.weight", "MatMul_layer3.weight"}) {
+    ASSERT_EQ(s.ops.count(k), 1u) << k;
+    int64_t used = 1;
+    for (int64_t x : s.ops.at(k).inputSplits[0]) used *= x;
+    used *= s.ops.at(k).inputSplits[1].back();
+    EXPECT_EQ(2 % used, 0) << k;
+  }
+  nlohmann::json report = nlohmann::json::parse(std::ifstream(dir / "r.json"));
+  EXPECT_EQ(report["ranks"], 2);
+  EXPECT_EQ(report["ops"].size(), 3u);
+  EXPECT_TRUE(report["ops"][0].contains("next_best"));
+}
+
+TEST(CliSearch, GivenStrategiesAreKept) {
+  TempDir dir("search_fixed");
+  std::string model = demoModel(dir);
+  ir::StrategyMap fixed;
+  fixed.ops["MatMul_layer2.weight"] = {{{2, 1}, {1, 1}}, 0};
+  frontend::writeStrategyFile(fixed, dir / "fixed.json", frontend::StrategyFormat::Shardc);
+  auto r = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "--strategy", dir / "fixed.json", "-o", dir / "s.json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("MatMul_layer2.weight                     ((2,1),(1,1)) (fixed)"), std::string::npos) << r.out;
+  EXPECT_EQ(frontend::readStrategyFile(dir / "s.json").ops.at("MatMul_layer2.weight").inputSplits,
+            (std::vector<std::vector<int64_t>>{{2, 1}, {1, 1}}));
+}
+
+TEST(CliSearch, AnImpossibleMemoryLimitIsOneErrorAndNoFile) {
+  TempDir dir("search_memory");
+  std::string model = demoModel(dir);
+  auto r = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "--memory-limit", "1000", "-o", dir / "s.json"});
+  EXPECT_EQ(r.status, 1);
+  // Weights 784x512, 512x512, 512x10 f32 (layers' biases are not searched): 2,674,688 bytes, halved.
+  EXPECT_EQ(r.err, "shardc: error: no strategy fits the memory limit of 1000 bytes per rank: the smallest parameter "
+                   "share any strategy reaches is 1337344 bytes per rank\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "s.json"));
+}
+
+TEST(CliSearch, CompileSearchesTheOpenOps) {
+  TempDir dir("compile_search");
+  std::string model = demoModel(dir);
+  auto r = runCli({"compile", model, "--shape", "x=64x28x28", "--ranks", "2", "--search", "dp", "-o", dir / "out"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("search: 3 deciding ops"), std::string::npos) << r.out;
+  ir::StrategyMap s = frontend::readStrategyFile(dir / "out/strategy.json");
+  EXPECT_EQ(s.ops.count("MatMul_layer1.weight"), 1u);
+}
+
+}  // namespace
+}  // namespace shardc
