@@ -1,0 +1,84 @@
+// Search time against graph size and mesh size: transformer stacks of L layers (attention + MLP, built in the ir
+// as the tests build one block) on meshes of R ranks; prints one row per case: deciding ops, candidate
+// assignments, time of graph elimination (dp) and of auto, and the estimated cost. A case that exceeds the time
+// cap stops the larger meshes of its stack.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "ir/type_inference.h"
+#include "passes/strategy_search.h"
+
+using namespace shardc;
+
+namespace {
+
+ir::ValueId op(ir::Graph& g, ir::OpKind k, std::vector<ir::ValueId> in, const std::string& name, ir::Attributes a = {}) {
+  ir::ValueId r = g.addOp1(k, std::move(in), name, std::move(a), name);
+  g.value(r).type = ir::inferResultTypes(g, g.ops().back())[0];
+  return r;
+}
+
+ir::Attributes ints(const char* n, std::vector<int64_t> v) {
+  ir::Attributes a;
+  a.set(n, std::move(v));
+  return a;
+}
+
+ir::Graph stack(int layers, int64_t B, int64_t S, int64_t D, int64_t H) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {ir::DType::f32, {B, S, D}});
+  int64_t dh = D / H;
+  for (int l = 0; l < layers; ++l) {
+    std::string p = "l" + std::to_string(l) + ".";
+    auto w = [&](const std::string& n, std::vector<int64_t> d) {
+      // Shapes only: the search reads types, never weight values.
+      return g.addParam(p + n, ir::TensorType{ir::DType::f32, ir::Shape(std::move(d))});
+    };
+    auto heads = [&](ir::ValueId v, const std::string& n, std::vector<int64_t> perm) {
+      ir::ValueId r = op(g, ir::OpKind::Reshape, {v}, p + n + ".r", ints("shape", {B, S, H, dh}));
+      return op(g, ir::OpKind::Transpose, {r}, p + n + ".t", ints("perm", perm));
+    };
+    ir::ValueId q = heads(op(g, ir::OpKind::MatMul, {x, w("wq", {D, D})}, p + "q"), "q", {0, 2, 1, 3});
+    ir::ValueId k = heads(op(g, ir::OpKind::MatMul, {x, w("wk", {D, D})}, p + "k"), "k", {0, 2, 3, 1});
+    ir::ValueId v = heads(op(g, ir::OpKind::MatMul, {x, w("wv", {D, D})}, p + "v"), "v", {0, 2, 1, 3});
+    ir::Attributes ax;
+    ax.set("axis", int64_t{-1});
+    ir::ValueId att = op(g, ir::OpKind::Softmax, {op(g, ir::OpKind::MatMul, {q, k}, p + "scores")}, p + "att", ax);
+    ir::ValueId c = op(g, ir::OpKind::MatMul, {att, v}, p + "ctx");
+    ir::ValueId m = op(g, ir::OpKind::Reshape, {op(g, ir::OpKind::Transpose, {c}, p + "ctx.t", ints("perm", {0, 2, 1, 3}))},
+                       p + "merged", ints("shape", {B, S, D}));
+    ir::ValueId r1 = op(g, ir::OpKind::Add, {x, op(g, ir::OpKind::MatMul, {m, w("wo", {D, D})}, p + "o")}, p + "r1");
+    ir::ValueId h = op(g, ir::OpKind::Relu, {op(g, ir::OpKind::MatMul, {r1, w("w1", {D, 4 * D})}, p + "up")}, p + "act");
+    x = op(g, ir::OpKind::Add, {r1, op(g, ir::OpKind::MatMul, {h, w("w2", {4 * D, D})}, p + "down")}, p + "y");
+  }
+  g.setOutputs({x});
+  return g;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double cap = argc > 1 ? std::atof(argv[1]) : 60.0;
+  std::printf("| layers | ranks | deciding ops | assignments | dp s | auto s | estimated ms |\n|---|---|---|---|---|---|---|\n");
+  for (int layers : {24, 96}) {
+    ir::Graph g = stack(layers, 8, 128, 1024, 16);
+    for (int64_t ranks : {8, 64, 1024, 4096}) {
+      passes::SearchOptions o;
+      o.devices = ranks;
+      auto t0 = std::chrono::steady_clock::now();
+      o.algorithm = passes::SearchAlgorithm::Elimination;
+      passes::SearchResult dp = passes::searchStrategies(g, o);
+      auto t1 = std::chrono::steady_clock::now();
+      o.algorithm = passes::SearchAlgorithm::Auto;
+      passes::SearchResult au = passes::searchStrategies(g, o);
+      auto t2 = std::chrono::steady_clock::now();
+      double sdp = std::chrono::duration<double>(t1 - t0).count(), sau = std::chrono::duration<double>(t2 - t1).count();
+      std::printf("| %d | %lld | %zu | %.3g | %.3f | %.3f | %.3f |\n", layers, (long long)ranks, dp.nodes, dp.searchSpace,
+                  sdp, sau, au.totalCost * 1e3);
+      std::fflush(stdout);
+      if (sdp + sau > cap) break;
+    }
+  }
+}
