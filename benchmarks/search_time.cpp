@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "ir/type_inference.h"
 #include "passes/strategy_search.h"
@@ -60,11 +61,18 @@ ir::Graph stack(int layers, int64_t B, int64_t S, int64_t D, int64_t H) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // shardc-bench-search-time [CAP_SECONDS [LAYERS RANKS]]: the whole table, or one case.
   double cap = argc > 1 ? std::atof(argv[1]) : 60.0;
+  std::vector<int> layerList{24, 96};
+  std::vector<int64_t> rankList{8, 64, 1024, 4096};
+  if (argc > 3) {
+    layerList = {std::atoi(argv[2])};
+    rankList = {std::atoll(argv[3])};
+  }
   std::printf("| layers | ranks | deciding ops | assignments | dp s | auto s | estimated ms |\n|---|---|---|---|---|---|---|\n");
-  for (int layers : {24, 96}) {
+  for (int layers : layerList) {
     ir::Graph g = stack(layers, 8, 128, 1024, 16);
-    for (int64_t ranks : {8, 64, 1024, 4096}) {
+    for (int64_t ranks : rankList) {
       passes::SearchOptions o;
       o.devices = ranks;
       auto t0 = std::chrono::steady_clock::now();

@@ -120,9 +120,15 @@ struct Work {
   std::vector<std::set<size_t>> adj;
   std::vector<bool> alive;
 
-  Matrix edge(size_t a, size_t b) const {  // oriented a -> b
-    if (a < b) return edges.at({a, b});
-    return transposed(edges.at({b, a}));
+  // The cost of picks (ca, cb) on the edge between a and b, whichever way it is stored.
+  struct View {
+    const Matrix* m;
+    bool flipped;
+    double operator()(size_t ca, size_t cb) const { return flipped ? (*m)[cb][ca] : (*m)[ca][cb]; }
+  };
+  View edge(size_t a, size_t b) const {
+    if (a < b) return {&edges.at({a, b}), false};
+    return {&edges.at({b, a}), true};
   }
   void addEdge(size_t a, size_t b, const Matrix& m) {  // m oriented a -> b; merges with an existing edge
     Matrix o = a < b ? m : transposed(m);
@@ -179,12 +185,12 @@ Assignment solveByElimination(const CostGraph& g, EliminationStats* stats) {
       records.push_back({Record::Fixed, x, 0, 0, {}, {}, argmin(w.unary[x])});
     } else if (degree == 1) {
       size_t y = *w.adj[x].begin();
-      Matrix e = w.edge(x, y);
+      Work::View e = w.edge(x, y);
       Record r{Record::Leaf, x, y, 0, std::vector<size_t>(w.unary[y].size()), {}, 0};
       for (size_t cy = 0; cy < w.unary[y].size(); ++cy) {
         double best = kInfeasible;
         for (size_t cx = 0; cx < w.unary[x].size(); ++cx)
-          if (double c = w.unary[x][cx] + e[cx][cy]; c < best) {
+          if (double c = w.unary[x][cx] + e(cx, cy); c < best) {
             best = c;
             r.byY[cy] = cx;
           }
@@ -195,14 +201,14 @@ Assignment solveByElimination(const CostGraph& g, EliminationStats* stats) {
     } else if (degree == 2) {
       auto it = w.adj[x].begin();
       size_t y = *it++, z = *it;
-      Matrix ey = w.edge(x, y), ez = w.edge(x, z);
+      Work::View ey = w.edge(x, y), ez = w.edge(x, z);
       size_t ny = w.unary[y].size(), nz = w.unary[z].size();
       Matrix m(ny, std::vector<double>(nz, kInfeasible));
       Record r{Record::Series, x, y, z, {}, std::vector<std::vector<size_t>>(ny, std::vector<size_t>(nz, 0)), 0};
       for (size_t cy = 0; cy < ny; ++cy)
         for (size_t cz = 0; cz < nz; ++cz)
           for (size_t cx = 0; cx < w.unary[x].size(); ++cx) {
-            double c = w.unary[x][cx] + ey[cx][cy] + ez[cx][cz];
+            double c = w.unary[x][cx] + ey(cx, cy) + ez(cx, cz);
             if (c < m[cy][cz]) {
               m[cy][cz] = c;
               r.byYZ[cy][cz] = cx;
@@ -218,17 +224,17 @@ Assignment solveByElimination(const CostGraph& g, EliminationStats* stats) {
       // Fix x to its best pick against each neighbour's cheapest answer, and fold its edges into them.
       std::vector<double> score = w.unary[x];
       for (size_t y : w.adj[x]) {
-        Matrix e = w.edge(x, y);
+        Work::View e = w.edge(x, y);
         for (size_t cx = 0; cx < score.size(); ++cx) {
           double best = kInfeasible;
-          for (size_t cy = 0; cy < w.unary[y].size(); ++cy) best = std::min(best, e[cx][cy] + w.unary[y][cy]);
+          for (size_t cy = 0; cy < w.unary[y].size(); ++cy) best = std::min(best, e(cx, cy) + w.unary[y][cy]);
           score[cx] += best;
         }
       }
       size_t pick = argmin(score);
       for (size_t y : w.adj[x]) {
-        Matrix e = w.edge(x, y);
-        for (size_t cy = 0; cy < w.unary[y].size(); ++cy) w.unary[y][cy] += e[pick][cy];
+        Work::View e = w.edge(x, y);
+        for (size_t cy = 0; cy < w.unary[y].size(); ++cy) w.unary[y][cy] += e(pick, cy);
       }
       records.push_back({Record::Fixed, x, 0, 0, {}, {}, pick});
       ++local.fixed;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -94,6 +95,47 @@ ir::TensorLayout projectTo(const ir::TensorLayout& l, const ir::Shape& s) {
   return p;
 }
 
+constexpr size_t kPlannedAxes = 4;
+
+// An axis-by-axis estimate of a redistribution: partial sums first (all-reduce, or reduce-scatter when the axis
+// splits a dim afterwards), then axes that move between dims (all-to-all), new splits (local copies), and last the
+// gathers, each step priced on the local size at that point. Infeasible when `to` has partial sums `from` lacks.
+double estimateRedistribution(const ir::TensorLayout& from, const ir::TensorLayout& to, double elementBytes,
+                              const CommCostModel& comm) {
+  const ir::DeviceMesh& mesh = from.mesh;
+  auto role = [](const ir::TensorLayout& l, int a) {
+    if (std::find(l.partialAxes.begin(), l.partialAxes.end(), a) != l.partialAxes.end()) return -1;
+    for (size_t d = 0; d < l.dimAxes.size(); ++d)
+      if (std::find(l.dimAxes[d].begin(), l.dimAxes[d].end(), a) != l.dimAxes[d].end()) return int(d);
+    return -2;
+  };
+  double local = double(from.localShape().numElements()) * elementBytes, cost = 0;
+  std::vector<int> rf(mesh.rank()), rt(mesh.rank());
+  for (size_t a = 0; a < mesh.rank(); ++a) {
+    rf[a] = role(from, int(a));
+    rt[a] = role(to, int(a));
+    if (rt[a] == -1 && rf[a] != -1) return kInfeasible;
+  }
+  for (int phase = 0; phase < 4; ++phase)
+    for (size_t a = 0; a < mesh.rank(); ++a) {
+      int64_t n = mesh.shape[a];
+      if (n == 1 || rf[a] == rt[a]) continue;
+      if (phase == 0 && rf[a] == -1) {
+        cost += comm.cost(rt[a] >= 0 ? RedistKind::ReduceScatter : RedistKind::AllReduce, n, local);
+        if (rt[a] >= 0) local /= double(n);
+      } else if (phase == 1 && rf[a] >= 0 && rt[a] >= 0) {
+        cost += comm.cost(RedistKind::AllToAll, n, local);
+      } else if (phase == 2 && rf[a] == -2 && rt[a] >= 0) {
+        cost += comm.cost(RedistKind::Split, n, local);
+        local /= double(n);
+      } else if (phase == 3 && rf[a] >= 0 && rt[a] == -2) {
+        cost += comm.cost(RedistKind::AllGather, n, local);
+        local *= double(n);
+      }
+    }
+  return cost;
+}
+
 class Search {
  public:
   Search(const ir::Graph& g, const SearchOptions& o) : g_(g), o_(o) {}
@@ -142,6 +184,11 @@ class Search {
     r.nodes = graph_.numNodes();
     r.edges = graph_.edges.size();
     r.searchSpace = graph_.searchSpace();
+    std::vector<std::vector<size_t>> incident(nodes_.size());
+    for (size_t e = 0; e < graph_.edges.size(); ++e) {
+      incident[graph_.edges[e].u].push_back(e);
+      incident[graph_.edges[e].v].push_back(e);
+    }
     for (size_t k = 0; k < nodes_.size(); ++k) {
       const Node& n = nodes_[k];
       const ir::Op& op = ops[n.op];
@@ -152,11 +199,19 @@ class Search {
       c.fixed = n.fixed;
       c.ownCost = graph_.nodeCost[k][a[k]];
       c.nextBestTotal = kInfeasible;
+      // The change in total cost of switching this op alone: its own cost and its edges'.
+      auto localCost = [&](size_t pick) {
+        double v = graph_.nodeCost[k][pick];
+        for (size_t e : incident[k]) {
+          const auto& edge = graph_.edges[e];
+          v += edge.u == k ? edge.cost[pick][a[edge.v]] : edge.cost[a[edge.u]][pick];
+        }
+        return v;
+      };
+      double here = localCost(a[k]);
       for (size_t alt = 0; alt < n.candidates.size(); ++alt) {
         if (alt == a[k]) continue;
-        Assignment b = a;
-        b[k] = alt;
-        double t = totalCost(graph_, b);
+        double t = r.totalCost - here + localCost(alt);
         if (t < c.nextBestTotal) {
           c.nextBestTotal = t;
           c.nextBest = n.candidates[alt];
@@ -225,8 +280,50 @@ class Search {
     return projectTo(out, s);
   }
 
+  using Matrix = std::vector<std::vector<double>>;
+
+  // The costs between every pair of layouts of two id lists; identical layers ask for the same lists, so each
+  // distinct matrix is built once.
+  const Matrix& pairMatrix(const std::vector<size_t>& from, const std::vector<size_t>& to, ir::DType t) {
+    std::string key(reinterpret_cast<const char*>(from.data()), from.size() * sizeof(size_t));
+    key += '|';
+    key.append(reinterpret_cast<const char*>(to.data()), to.size() * sizeof(size_t));
+    key += char(ir::dtypeSize(t));
+    auto [it, added] = matrixMemo_.try_emplace(key);
+    if (added) {
+      it->second.assign(from.size(), std::vector<double>(to.size()));
+      for (size_t a = 0; a < from.size(); ++a)
+        for (size_t b = 0; b < to.size(); ++b) it->second[a][b] = pairCost(from[a], to[b], t);
+    }
+    return it->second;
+  }
+
+  size_t intern(const ir::TensorLayout& l) {
+    std::string key = l.str();
+    auto [it, added] = layoutIds_.emplace(key, interned_.size());
+    if (added) interned_.push_back(l);
+    return it->second;
+  }
+
+  double pairCost(size_t from, size_t to, ir::DType t) {
+    if (from == to) return 0;
+    uint64_t key = (uint64_t(from) << 34) ^ (uint64_t(to) << 4) ^ uint64_t(ir::dtypeSize(t));
+    if (auto it = pairMemo_.find(key); it != pairMemo_.end()) return it->second;
+    return pairMemo_[key] = planUncached(interned_[from], interned_[to], t);
+  }
+
   double planCost(const ir::TensorLayout& from, const ir::TensorLayout& to, ir::DType t) {
     if (from == to) return 0;
+    // Identical layers ask the same questions: each distinct one is planned once.
+    std::string memoKey = from.str() + "|" + to.str() + "|" + std::to_string(ir::dtypeSize(t));
+    if (auto it = planMemo_.find(memoKey); it != planMemo_.end()) return it->second;
+    return planMemo_[memoKey] = planUncached(from, to, t);
+  }
+
+  double planUncached(const ir::TensorLayout& from, const ir::TensorLayout& to, ir::DType t) {
+    // The planner's state graph grows exponentially with the mesh's axes: past kPlannedAxes the cost is estimated
+    // axis by axis instead.
+    if (mesh_.rank() > kPlannedAxes) return estimateRedistribution(from, to, double(ir::dtypeSize(t)), o_.machine.comm);
     auto key = std::make_pair(from.shape.dims, int64_t(ir::dtypeSize(t)));
     auto& planner = planners_[key];
     if (!planner) planner = std::make_unique<RedistributionPlanner>(from.shape, mesh_, int64_t(ir::dtypeSize(t)), o_.machine.comm);
@@ -298,13 +395,20 @@ class Search {
         if (g_.value(x).role == ir::ValueRole::Param) continue;  // stored as its consumer needs it
         ir::DType t = g_.value(x).type.dtype;
         int s = source_[size_t(x)];
-        addPair(s, owner, [&, k, x, t](size_t cs, size_t ct) {
+        // The layouts on each side, interned once per candidate; the pairs are then priced by id.
+        size_t ns = s < 0 ? 1 : nodes_[size_t(s)].candidates.size();
+        size_t nt = owner < 0 ? 1 : nodes_[size_t(owner)].candidates.size();
+        std::vector<size_t> fromIds(ns), needIds(nt);
+        for (size_t cs = 0; cs < ns; ++cs) fromIds[cs] = intern(layoutOf(x, cs));
+        for (size_t ct = 0; ct < nt; ++ct) {
           ir::TensorLayout need;
           if (deciding) need = nodes_[nodeOf_[i]].decisions[ct].inputs[k];
           else if (follows(op)) need = followerNeeds(op, k, withoutPartial(layoutOf(op.operands[leadOf(op)], ct)));
           else need = ir::TensorLayout::replicated(g_.value(x).type.shape, mesh_);
-          return planCost(layoutOf(x, cs), need, t);
-        });
+          needIds[ct] = intern(need);
+        }
+        const Matrix& m = pairMatrix(fromIds, needIds, t);
+        addPair(s, owner, [&](size_t cs, size_t ct) { return m[s < 0 ? 0 : cs][owner < 0 ? 0 : ct]; });
       }
     }
     for (ir::ValueId v : g_.outputs()) {
@@ -342,6 +446,11 @@ class Search {
   std::map<std::pair<std::vector<int64_t>, int64_t>, std::unique_ptr<RedistributionPlanner>> planners_;
   std::map<std::pair<size_t, size_t>, std::vector<std::vector<double>>> edgeCosts_;
   std::map<std::pair<size_t, size_t>, int64_t> paramBytes_;
+  std::unordered_map<std::string, double> planMemo_;
+  std::unordered_map<std::string, size_t> layoutIds_;
+  std::vector<ir::TensorLayout> interned_;
+  std::unordered_map<uint64_t, double> pairMemo_;
+  std::unordered_map<std::string, Matrix> matrixMemo_;
   CostGraph graph_;
 };
 
