@@ -141,6 +141,42 @@ class Search {
   Search(const ir::Graph& g, const SearchOptions& o) : g_(g), o_(o) {}
 
   SearchResult run() {
+    build();
+    return choose();
+  }
+
+  std::vector<RankedStrategy> enumerate(double withinRatio, double limit) {
+    build();
+    if (graph_.searchSpace() > limit)
+      ir::fail("{:.3g} complete strategies are too many to list (at most {:.3g})", graph_.searchSpace(), limit);
+    std::vector<std::pair<double, Assignment>> all;
+    Assignment a(graph_.numNodes(), 0);
+    std::function<void(size_t)> go = [&](size_t k) {
+      if (k == a.size()) {
+        if (double c = totalCost(graph_, a); c != kInfeasible) all.push_back({c, a});
+        return;
+      }
+      for (size_t c = 0; c < graph_.nodeCost[k].size(); ++c) {
+        a[k] = c;
+        go(k + 1);
+      }
+    };
+    go(0);
+    std::sort(all.begin(), all.end());
+    std::vector<RankedStrategy> out;
+    for (const auto& [cost, pick] : all) {
+      if (cost > all.front().first * withinRatio) break;
+      RankedStrategy r;
+      r.estimatedCost = cost;
+      for (size_t k = 0; k < nodes_.size(); ++k)
+        if (!nodes_[k].fixed) r.strategies.ops[strategyKey(g_, g_.ops()[nodes_[k].op])] = nodes_[k].candidates[pick[k]];
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
+  void build() {
     const auto& ops = g_.ops();
     // Deciding ops and their candidates; a strategy already assigned is the only candidate.
     std::vector<ir::DeviceMesh> arrangements;
@@ -177,6 +213,10 @@ class Search {
     }
     for (const auto& n : nodes_) graph_.addNode(std::vector<double>(n.candidates.size(), 0.0));
     addCosts();
+  }
+
+  SearchResult choose() {
+    const auto& ops = g_.ops();
     SearchResult r;
     Assignment a = solve(graph_, o_.algorithm);
     r.totalCost = totalCost(graph_, a);
@@ -223,7 +263,6 @@ class Search {
     return r;
   }
 
- private:
   struct Node {
     size_t op = 0;
     bool fixed = false;
@@ -461,5 +500,10 @@ bool decidesSplit(ir::OpKind kind) {
 }
 
 SearchResult searchStrategies(const ir::Graph& g, const SearchOptions& options) { return Search(g, options).run(); }
+
+std::vector<RankedStrategy> enumerateStrategies(const ir::Graph& g, const SearchOptions& options, double withinRatio,
+                                                double limit) {
+  return Search(g, options).enumerate(withinRatio, limit);
+}
 
 }  // namespace shardc::passes

@@ -51,6 +51,15 @@ struct SearchResult {
 // memory limit, saying the smallest per-rank parameter bytes any candidate reaches.
 SearchResult searchStrategies(const ir::Graph& g, const SearchOptions& options);
 
+// Every complete strategy whose estimated cost is within `withinRatio` of the best, cheapest first (for checking
+// the cost model against measurements). Throws ir::Error when there are more than `limit` to go through.
+struct RankedStrategy {
+  ir::StrategyMap strategies;
+  double estimatedCost = 0;
+};
+std::vector<RankedStrategy> enumerateStrategies(const ir::Graph& g, const SearchOptions& options, double withinRatio,
+                                                double limit = 1e6);
+
 // The ops the search decides.
 bool decidesSplit(ir::OpKind kind);
 

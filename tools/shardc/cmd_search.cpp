@@ -1,11 +1,14 @@
 // shardc search: chooses the strategies a model's ops lack (the role of MindSpore's infer_predict_layout) and
 // writes them in any of the three strategy formats, with a summary and optionally report.json.
+#include <filesystem>
 #include <ostream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "frontend/atomic_file.h"
 #include "frontend/strategy_file.h"
+#include "passes/assign_strategies.h"
 #include "tools/shardc/commands.h"
 #include "tools/shardc/model_loading.h"
 #include "tools/shardc/strategy_search_report.h"
@@ -18,6 +21,8 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
     int64_t ranks = 1;
     std::string fixed, output, format = "shardc", algorithm = "auto", report;
     int64_t memoryLimit = 0;
+    std::string enumerateDir;
+    double within = 3.0;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("search", "Choose the strategies of the ops a strategy file leaves open");
@@ -32,6 +37,10 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--format", args->format, "shardc (default), mindspore-json or mindspore-pb")
       ->check(CLI::IsMember({"shardc", "mindspore-json", "mindspore-pb"}));
   cmd->add_option("--report", args->report, "Also write the choices, costs and runners-up as JSON");
+  cmd->add_option("--enumerate", args->enumerateDir,
+                  "Instead, write every complete strategy within --within of the best as DIR/strategy_N.json, cheapest "
+                  "first, and DIR/estimates.tsv (N, estimated seconds)");
+  cmd->add_option("--within", args->within, "With --enumerate: the cost ratio to the best (default 3)");
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     ir::Graph g = loadModel(args->model, out);
@@ -41,6 +50,24 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
     o.devices = args->ranks;
     o.algorithm = parseSearchAlgorithm(args->algorithm);
     o.memoryLimit = args->memoryLimit;
+    if (!args->enumerateDir.empty()) {
+      ir::Graph copy = g;
+      passes::assignStrategies(copy, fixed);
+      auto all = passes::enumerateStrategies(copy, o, args->within);
+      std::filesystem::create_directories(args->enumerateDir);
+      std::string tsv;
+      for (size_t i = 0; i < all.size(); ++i) {
+        ir::StrategyMap s = fixed;
+        for (const auto& [k, v] : all[i].strategies.ops) s.ops[k] = v;
+        frontend::writeStrategyFile(s, args->enumerateDir + "/strategy_" + std::to_string(i) + ".json",
+                                    frontend::StrategyFormat::Shardc);
+        tsv += fmt::format("{}\t{:.9g}\n", i, all[i].estimatedCost);
+      }
+      frontend::writeFileAtomically(args->enumerateDir + "/estimates.tsv", tsv);
+      out << "wrote " << all.size() << " strategies within " << args->within << "x of the best to " << args->enumerateDir << "\n";
+      status = 0;
+      return;
+    }
     passes::SearchResult r = searchWithFixed(g, fixed, o);
     printSearchSummary(r, out);
     frontend::writeStrategyFile(r.strategies, args->output, frontend::parseStrategyFormat(args->format));
