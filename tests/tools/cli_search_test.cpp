@@ -2,7 +2,9 @@
 // one entry per deciding op with its runner-up; a strategy given keeps its ops; an impossible memory limit is one
 // error line saying the least any strategy reaches, with nothing written.
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -65,6 +67,32 @@ TEST(CliSearch, AnImpossibleMemoryLimitIsOneErrorAndNoFile) {
   EXPECT_EQ(r.err, "shardc: error: no strategy fits the memory limit of 1000 bytes per rank: the smallest parameter "
                    "share any strategy reaches is 1337344 bytes per rank\n");
   EXPECT_FALSE(std::filesystem::exists(dir / "s.json"));
+}
+
+// 4 candidates per MatMul on 2 ranks, 64 complete strategies: within 3x of the best lists all, cheapest first;
+// within 1.1x only the near-best ones.
+TEST(CliSearch, EnumerateListsTheStrategiesWithinARatioCheapestFirst) {
+  TempDir dir("search_enumerate");
+  std::string model = demoModel(dir);
+  for (auto [ratio, atLeast, atMost] : std::vector<std::tuple<std::string, size_t, size_t>>{{"3", 64, 64}, {"1.1", 1, 63}}) {
+    std::string out = dir / ("enum" + ratio);
+    auto r = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "--enumerate", out, "--within", ratio,
+                     "-o", dir / "unused.json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::ifstream tsv(out + "/estimates.tsv");
+    std::vector<double> costs;
+    for (size_t n; tsv >> n;) {
+      double c;
+      tsv >> c;
+      EXPECT_EQ(n, costs.size());
+      costs.push_back(c);
+      EXPECT_TRUE(std::filesystem::exists(out + "/strategy_" + std::to_string(n) + ".json"));
+    }
+    EXPECT_GE(costs.size(), atLeast);
+    EXPECT_LE(costs.size(), atMost);
+    EXPECT_TRUE(std::is_sorted(costs.begin(), costs.end()));
+    EXPECT_LE(costs.back(), costs.front() * std::stod(ratio));
+  }
 }
 
 TEST(CliSearch, CompileSearchesTheOpenOps) {
