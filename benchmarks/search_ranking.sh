@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Does the cost model rank strategies as the machine does? The demo MLP at batch 64 on 2 ranks: every complete
 # strategy whose estimated cost is within 3x of the best (`shardc search --enumerate`) is compiled and its median
-# latency measured; prints the table and Kendall's tau between estimated and measured latency.
-# Usage: benchmarks/search_ranking.sh [BUILD_DIR] [REPEAT]
+# latency measured; prints the table and Kendall's tau between estimated and measured latency. With MACHINE=calibrate
+# the cost model uses this machine's figures (`shardc calibrate`), otherwise the built-in defaults.
+# Usage: [MACHINE=calibrate] benchmarks/search_ranking.sh [BUILD_DIR] [REPEAT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -12,7 +13,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 "$build/tools/shardc-make-demo-model" -o "$work/mlp.onnx" --input "$work/x.npy" --batch 64 > /dev/null
-"$shardc" search "$work/mlp.onnx" --shape x=64x28x28 --ranks 2 --enumerate "$work/enum" --within 3 -o /dev/null
+machine=()
+if [ "${MACHINE:-}" = calibrate ]; then
+  "$shardc" calibrate -o "$work/machine.json"
+  machine=(--machine "$work/machine.json")
+fi
+"$shardc" search "$work/mlp.onnx" --shape x=64x28x28 --ranks 2 --enumerate "$work/enum" --within 3 -o /dev/null "${machine[@]}"
 : > "$work/table.tsv"
 while IFS=$'\t' read -r n est; do
   "$shardc" compile "$work/mlp.onnx" --shape x=64x28x28 --ranks 2 --strategy "$work/enum/strategy_$n.json" -o "$work/o" -q </dev/null

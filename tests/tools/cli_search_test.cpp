@@ -95,6 +95,26 @@ TEST(CliSearch, EnumerateListsTheStrategiesWithinARatioCheapestFirst) {
   }
 }
 
+TEST(CliSearch, CalibrateWritesAMachineFileSearchReads) {
+  TempDir dir("calibrate");
+  auto r = runCli({"calibrate", "--ranks", "1", "-o", dir / "machine.json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("calibrate: matmul 256x512x512"), std::string::npos) << r.out;
+  nlohmann::json m = nlohmann::json::parse(std::ifstream(dir / "machine.json"));
+  EXPECT_EQ(m["format"], "shardc-machine");
+  EXPECT_GT(m["peak_flops"].get<double>(), 1e8);
+  EXPECT_GT(m["memory_bandwidth"].get<double>(), 1e8);
+  std::string model = demoModel(dir);
+  auto s = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "--machine", dir / "machine.json", "-o",
+                   dir / "s.json"});
+  EXPECT_EQ(s.status, 0) << s.err;
+  std::ofstream(dir / "bad.json") << R"({"format": "shardc-machine", "alpha": -1})";
+  auto bad = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "--machine", dir / "bad.json", "-o",
+                     dir / "s2.json"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_EQ(bad.err, "shardc: error: " + std::string(dir / "bad.json") + ": 'alpha' must be a positive number\n");
+}
+
 TEST(CliSearch, CompileSearchesTheOpenOps) {
   TempDir dir("compile_search");
   std::string model = demoModel(dir);

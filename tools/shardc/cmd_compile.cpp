@@ -7,6 +7,7 @@
 #include "ir/error.h"
 #include "tools/shardc/commands.h"
 #include "tools/shardc/compile_driver.h"
+#include "tools/shardc/machine_calibration.h"
 #include "tools/shardc/model_loading.h"
 #include "tools/shardc/strategy_search_report.h"
 
@@ -18,7 +19,7 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
     CompileOptions compile;
     std::string strategyPath;
     std::string mesh;
-    std::string search;
+    std::string search, machine;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("compile", "Compile a model into native executables, one per rank");
@@ -53,6 +54,8 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
                   "Choose the strategies of the ops --strategy leaves open: exact, dp or auto (default: they follow "
                   "their producers)")
       ->check(CLI::IsMember({"exact", "dp", "auto"}));
+  cmd->add_option("--machine", args->machine, "With --search: the machine file `shardc calibrate` wrote")
+      ->check(CLI::ExistingFile);
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     args->compile.modelPath = args->model.path;
@@ -72,6 +75,7 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
       passes::SearchOptions o;
       o.devices = args->compile.ranks;
       o.algorithm = parseSearchAlgorithm(args->search);
+      if (!args->machine.empty()) o.machine = readMachineModel(args->machine);
       passes::SearchResult r = searchWithFixed(g, args->compile.strategy, o);
       if (!args->compile.quiet) printSearchSummary(r, out);
       args->compile.strategy = r.strategies;

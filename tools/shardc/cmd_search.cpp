@@ -10,6 +10,7 @@
 #include "frontend/strategy_file.h"
 #include "passes/assign_strategies.h"
 #include "tools/shardc/commands.h"
+#include "tools/shardc/machine_calibration.h"
 #include "tools/shardc/model_loading.h"
 #include "tools/shardc/strategy_search_report.h"
 
@@ -21,7 +22,7 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
     int64_t ranks = 1;
     std::string fixed, output, format = "shardc", algorithm = "auto", report;
     int64_t memoryLimit = 0;
-    std::string enumerateDir;
+    std::string enumerateDir, machine;
     double within = 3.0;
   };
   auto args = std::make_shared<Args>();
@@ -40,6 +41,8 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--enumerate", args->enumerateDir,
                   "Instead, write every complete strategy within --within of the best as DIR/strategy_N.json, cheapest "
                   "first, and DIR/estimates.tsv (N, estimated seconds)");
+  cmd->add_option("--machine", args->machine, "The machine file `shardc calibrate` wrote (default: built-in figures)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--within", args->within, "With --enumerate: the cost ratio to the best (default 3)");
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
@@ -50,6 +53,7 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
     o.devices = args->ranks;
     o.algorithm = parseSearchAlgorithm(args->algorithm);
     o.memoryLimit = args->memoryLimit;
+    if (!args->machine.empty()) o.machine = readMachineModel(args->machine);
     if (!args->enumerateDir.empty()) {
       ir::Graph copy = g;
       passes::assignStrategies(copy, fixed);

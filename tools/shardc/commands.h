@@ -26,5 +26,6 @@ void addConformanceCommand(CLI::App& app, std::ostream& out, int& status);
 void addShardCommand(CLI::App& app, std::ostream& out, int& status);
 void addReshardCommand(CLI::App& app, std::ostream& out, int& status);
 void addSearchCommand(CLI::App& app, std::ostream& out, int& status);
+void addCalibrateCommand(CLI::App& app, std::ostream& out, int& status);
 
 }  // namespace shardc::tools

@@ -22,6 +22,7 @@ int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostr
   addShardCommand(app, out, status);
   addReshardCommand(app, out, status);
   addSearchCommand(app, out, status);
+  addCalibrateCommand(app, out, status);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
