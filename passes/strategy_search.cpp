@@ -224,6 +224,7 @@ class Search {
     r.nodes = graph_.numNodes();
     r.edges = graph_.edges.size();
     r.searchSpace = graph_.searchSpace();
+    for (size_t k = 0; k < nodes_.size(); ++k) r.paramBytesPerRank += paramBytes_[{k, a[k]}];
     std::vector<std::vector<size_t>> incident(nodes_.size());
     for (size_t e = 0; e < graph_.edges.size(); ++e) {
       incident[graph_.edges[e].u].push_back(e);

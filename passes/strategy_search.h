@@ -45,6 +45,7 @@ struct SearchResult {
   std::vector<OpChoice> choices;
   size_t nodes = 0, edges = 0;
   double searchSpace = 0;
+  int64_t paramBytesPerRank = 0;  // the deciding ops' parameters, as the chosen strategies slice them
 };
 
 // The ops carrying a strategy attribute (assign-strategies) keep it. Throws ir::Error when no strategy fits the

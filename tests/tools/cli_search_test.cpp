@@ -115,6 +115,29 @@ TEST(CliSearch, CalibrateWritesAMachineFileSearchReads) {
   EXPECT_EQ(bad.err, "shardc: error: " + std::string(dir / "bad.json") + ": 'alpha' must be a positive number\n");
 }
 
+// Data parallel at 4096 rows on 2, 64 and 4096 ranks from the cost model alone: every rank holds all the weights;
+// time falls from 2 to 64 ranks and rises again at 4096, where the output's gather over every rank dominates.
+TEST(CliSearch, SimulateEstimatesJobsTooLargeToRun) {
+  TempDir dir("simulate");
+  std::string model = demoModel(dir);
+  std::vector<double> ms;
+  for (int n : {2, 64, 4096}) {
+    ir::StrategyMap s;
+    for (const char* w : {"MatMul_layer1.weight", "MatMul_layer2.weight", "MatMul_layer3.weight"})
+      s.ops[w] = {{{n, 1}, {1, 1}}, 0};
+    std::string path = dir / ("dp" + std::to_string(n) + ".json");
+    frontend::writeStrategyFile(s, path, frontend::StrategyFormat::Shardc);
+    auto r = runCli({"simulate", model, "--shape", "x=4096x28x28", "--ranks", std::to_string(n), "--strategy", path});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::string head = "simulate: " + std::to_string(n) + " ranks, 3 deciding ops (0 searched): estimated ";
+    ASSERT_EQ(r.out.rfind(head, 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("ms per run, 2674688 bytes of parameters per rank"), std::string::npos) << r.out;
+    ms.push_back(std::stod(r.out.substr(head.size())));
+  }
+  EXPECT_LT(ms[1], ms[0]);
+  EXPECT_GT(ms[2], ms[1]);
+}
+
 TEST(CliSearch, CompileSearchesTheOpenOps) {
   TempDir dir("compile_search");
   std::string model = demoModel(dir);

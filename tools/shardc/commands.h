@@ -27,5 +27,6 @@ void addShardCommand(CLI::App& app, std::ostream& out, int& status);
 void addReshardCommand(CLI::App& app, std::ostream& out, int& status);
 void addSearchCommand(CLI::App& app, std::ostream& out, int& status);
 void addCalibrateCommand(CLI::App& app, std::ostream& out, int& status);
+void addSimulateCommand(CLI::App& app, std::ostream& out, int& status);
 
 }  // namespace shardc::tools

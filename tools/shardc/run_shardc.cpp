@@ -23,6 +23,7 @@ int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostr
   addReshardCommand(app, out, status);
   addSearchCommand(app, out, status);
   addCalibrateCommand(app, out, status);
+  addSimulateCommand(app, out, status);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
