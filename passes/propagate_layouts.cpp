@@ -4,28 +4,12 @@
 #include "ir/error.h"
 #include "ir/type_inference.h"
 #include "passes/assign_strategies.h"
+#include "passes/broadcast_layout.h"
 #include "passes/parallel_plan.h"
 #include "passes/reshape_layout.h"
 #include "passes/sharding_rules.h"
 
 namespace shardc::passes {
-namespace {
-
-ir::TensorLayout withoutPartial(ir::TensorLayout l) {
-  l.partialAxes.clear();
-  return l;
-}
-
-// `l` (over the result's shape) seen from an operand of shape `s` under numpy broadcasting.
-ir::TensorLayout projectTo(const ir::TensorLayout& l, const ir::Shape& s) {
-  ir::TensorLayout p = ir::TensorLayout::replicated(s, l.mesh);
-  size_t off = l.shape.rank() - s.rank();
-  for (size_t d = 0; d < s.rank(); ++d)
-    if (!(s.dims[d] == 1 && l.shape.dims[d + off] != 1)) p.dimAxes[d] = l.dimAxes[d + off];
-  return p;
-}
-
-}  // namespace
 
 ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::DeviceMesh& mesh, bool localInputs) {
   const auto& ops = g.ops();

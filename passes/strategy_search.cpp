@@ -11,6 +11,7 @@
 #include "ir/error.h"
 #include "ir/type_inference.h"
 #include "passes/assign_strategies.h"
+#include "passes/broadcast_layout.h"
 #include "passes/reshape_layout.h"
 #include "passes/sharding_rules.h"
 
@@ -82,18 +83,6 @@ std::vector<ir::OpStrategy> candidatesOf(const ir::Graph& g, const ir::Op& op, i
   return out;
 }
 
-ir::TensorLayout withoutPartial(ir::TensorLayout l) {
-  l.partialAxes.clear();
-  return l;
-}
-
-ir::TensorLayout projectTo(const ir::TensorLayout& l, const ir::Shape& s) {
-  ir::TensorLayout p = ir::TensorLayout::replicated(s, l.mesh);
-  size_t off = l.shape.rank() - s.rank();
-  for (size_t d = 0; d < s.rank(); ++d)
-    if (!(s.dims[d] == 1 && l.shape.dims[d + off] != 1)) p.dimAxes[d] = l.dimAxes[d + off];
-  return p;
-}
 
 constexpr size_t kPlannedAxes = 4;
 

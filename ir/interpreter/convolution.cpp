@@ -36,18 +36,30 @@ int64_t spatialOffset(const std::vector<int64_t>& pos, const std::vector<int64_t
   return off;
 }
 
+// The extents both convolutions loop over: spatial dims of input, kernel and output, the window, batch, channels
+// in and out (M is the result's dim 1), per-group channel counts, and the elements of one plane of each.
+struct ConvGeometry {
+  std::vector<int64_t> xs, ks, os;
+  Window win;
+  int64_t N, C, M, cg, mg, xBlock = 1, kBlock = 1, oBlock = 1;
+  ConvGeometry(const Op& op, const Tensor& X, const Tensor& W, const Tensor& Y)
+      : xs(spatial(X.shape())), ks(spatial(W.shape())), os(spatial(Y.shape())), win(windowOf(op, ks)),
+        N(X.shape().dims[0]), C(X.shape().dims[1]), M(Y.shape().dims[1]) {
+    int64_t group = op.attrs.getInt("group", 1);
+    cg = C / group;
+    mg = M / group;
+    for (int64_t v : xs) xBlock *= v;
+    for (int64_t v : ks) kBlock *= v;
+    for (int64_t v : os) oBlock *= v;
+  }
+};
+
 }  // namespace
 
 void conv(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {
   const Tensor &X = *in[0], &W = *in[1];
-  std::vector<int64_t> xs = spatial(X.shape()), ks = spatial(W.shape()), os = spatial(result.shape());
-  Window win = windowOf(op, ks);
-  int64_t N = X.shape().dims[0], C = X.shape().dims[1], M = W.shape().dims[0];
-  int64_t group = op.attrs.getInt("group", 1), cg = C / group, mg = M / group;
-  int64_t xBlock = 1, kBlock = 1, oBlock = 1;
-  for (int64_t v : xs) xBlock *= v;
-  for (int64_t v : ks) kBlock *= v;
-  for (int64_t v : os) oBlock *= v;
+  ConvGeometry geo(op, X, W, result);
+  auto& [xs, ks, os, win, N, C, M, cg, mg, xBlock, kBlock, oBlock] = geo;
   dispatchElement(result.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (kFloatLike<T>) {
@@ -85,14 +97,8 @@ void conv(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {
 
 void convTranspose(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {
   const Tensor &X = *in[0], &W = *in[1];
-  std::vector<int64_t> xs = spatial(X.shape()), ks = spatial(W.shape()), os = spatial(result.shape());
-  Window win = windowOf(op, ks);
-  int64_t N = X.shape().dims[0], C = X.shape().dims[1], M = result.shape().dims[1];
-  int64_t group = op.attrs.getInt("group", 1), cg = C / group, mg = M / group;
-  int64_t xBlock = 1, kBlock = 1, oBlock = 1;
-  for (int64_t v : xs) xBlock *= v;
-  for (int64_t v : ks) kBlock *= v;
-  for (int64_t v : os) oBlock *= v;
+  ConvGeometry geo(op, X, W, result);
+  auto& [xs, ks, os, win, N, C, M, cg, mg, xBlock, kBlock, oBlock] = geo;
   dispatchElement(result.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (kFloatLike<T>) {
