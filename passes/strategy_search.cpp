@@ -447,7 +447,7 @@ class Search {
         return planCost(layoutOf(v, cs), ir::TensorLayout::replicated(g_.value(v).type.shape, mesh_), t);
       });
     }
-    for (auto& [key, m] : edgeCosts_) graph_.addEdge(key.first, key.second, m);
+    for (auto& [key, m] : edgeCosts_) graph_.addEdge(key.first, key.second, std::move(m));
   }
 
   [[noreturn]] void infeasible() {
