@@ -66,7 +66,8 @@ uint64_t parseCount(const std::string& key, const std::string& value, const std:
 
 }  // namespace
 
-ir::Tensor readExternalTensor(const onnx::TensorProto& t, const std::string& what, const std::string& modelDir) {
+void readExternalData(const onnx::TensorProto& t, const std::string& what, const std::string& modelDir, uint64_t bytes,
+                      std::span<std::byte> into) {
   std::string location;
   uint64_t offset = 0;
   std::optional<uint64_t> length;
@@ -79,25 +80,11 @@ ir::Tensor readExternalTensor(const onnx::TensorProto& t, const std::string& wha
   std::filesystem::path rel(location);
   if (rel.is_absolute() || std::any_of(rel.begin(), rel.end(), [](const auto& part) { return part == ".."; }))
     ir::fail("tensor '{}': external data location '{}' is outside the model's folder", what, location);
-  std::string path = (std::filesystem::path(modelDir) / rel).string();
-  ir::DType dtype = dtypeFromOnnx(t.data_type(), "tensor '" + what + "'");
-  std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
-  uint64_t count = 1;
-  for (int64_t d : dims) {
-    if (d < 0) ir::fail("tensor '{}': negative dimension in shape [{}]", what, fmt::join(dims, ","));
-    if (d != 0 && count > (uint64_t{1} << 40) / static_cast<uint64_t>(d))
-      ir::fail("tensor '{}': shape [{}] is too large", what, fmt::join(dims, ","));
-    count *= static_cast<uint64_t>(d);
-  }
-  uint64_t need = count * ir::dtypeSize(dtype);
-  if (length && *length != need)
+  if (length && *length != bytes)
     ir::fail("tensor '{}': external data length {} in {}, shape [{}] of {} needs {}", what, *length, location,
-             fmt::join(dims, ","), ir::dtypeName(dtype), need);
-  MappedRange range(path, offset, need, what);
-  ir::Tensor out(dtype, ir::Shape(dims), std::span(range.data(), static_cast<size_t>(need)));
-  if (dtype == ir::DType::boolean)
-    for (size_t i = 0; i < out.byteSize(); ++i) out.bytes()[i] = std::byte(out.bytes()[i] != std::byte{0});
-  return out;
+             fmt::join(t.dims(), ","), ir::dtypeName(dtypeFromOnnx(t.data_type(), what)), bytes);
+  MappedRange range((std::filesystem::path(modelDir) / rel).string(), offset, bytes, what);
+  if (bytes) std::copy(range.data(), range.data() + bytes, into.begin());
 }
 
 }  // namespace shardc::frontend

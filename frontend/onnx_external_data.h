@@ -7,13 +7,15 @@
 
 #include <onnx/onnx_pb.h>
 
-#include "ir/tensor.h"
+#include <cstdint>
+#include <span>
 
 namespace shardc::frontend {
 
-// The tensor whose raw bytes `t` places in a file under `modelDir`. Throws ir::Error naming the tensor and the
-// file: a location outside the model's folder, a missing file, a range past its end, a length that does not match
-// the shape.
-ir::Tensor readExternalTensor(const onnx::TensorProto& t, const std::string& what, const std::string& modelDir);
+// Copies the `bytes` bytes that `t` places in a file under `modelDir` into `into`. Throws ir::Error naming the
+// tensor and the file: a location outside the model's folder, a missing file, a range past its end, a `length`
+// other than `bytes`.
+void readExternalData(const onnx::TensorProto& t, const std::string& what, const std::string& modelDir, uint64_t bytes,
+                      std::span<std::byte> into);
 
 }  // namespace shardc::frontend

@@ -31,10 +31,6 @@ Formula formula(NodeContext& c, size_t minInputs = 1, size_t maxInputs = 1) {
   return Formula{c, t};
 }
 
-void requireFloat(NodeContext& c, ir::DType t) {
-  if (!ir::isFloat(t)) ir::unsupported("{}: element type {} is not supported (floats only)", c.describe(), ir::dtypeName(t));
-}
-
 void clip(NodeContext& c) {
   Formula f = formula(c, 1, c.opset() >= 11 ? 3 : 1);
   ValueId x = c.requiredInput(0);

@@ -100,6 +100,8 @@ void addSelectionImporters(ImporterTable& t);
 void addEinsumImporter(ImporterTable& t);
 
 // Helpers the parts share (onnx_op_import.cpp).
+// ir::Unsupported naming the node unless `t` is a floating-point type (formulas defined on floats only).
+void requireFloat(const NodeContext& c, ir::DType t);
 // A two-operand elementwise op, with the opset < 7 `broadcast`/`axis` alignment.
 void binary(NodeContext& c, ir::OpKind kind);
 // The integer contents of a constant operand that an ir attribute takes (a Reshape's shape, reduction axes); an

@@ -98,7 +98,7 @@ void lrn(NodeContext& c) {
   const ir::Shape xs = c.staticShape(x);
   if (xs.rank() < 3) c.error(fmt::format("needs X [N,C,D...] of rank >= 3, got {}", xs.str()));
   ir::DType t = c.typeOf(x).dtype;
-  if (!ir::isFloat(t)) ir::unsupported("{}: element type {} is not supported (floats only)", c.describe(), ir::dtypeName(t));
+  requireFloat(c, t);
   int64_t size = c.intAttr("size", 0);
   if (size <= 0) c.error("'size' must be positive");
   int64_t rest = 1;

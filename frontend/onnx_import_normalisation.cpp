@@ -21,10 +21,6 @@ ir::Attributes reduceOver(std::vector<int64_t> axes) {
   return a;
 }
 
-void requireFloat(NodeContext& c, ValueId x) {
-  ir::DType t = c.typeOf(x).dtype;
-  if (!ir::isFloat(t)) ir::unsupported("{}: element type {} is not supported (floats only)", c.describe(), ir::dtypeName(t));
-}
 
 // A per-channel vector [C] seen against x [N, C, D1, ...]: reshaped to [C, 1, ...].
 ValueId perChannel(NodeContext& c, ValueId v, size_t rank) {
@@ -44,7 +40,7 @@ void batchNormalization(NodeContext& c) {
   if (c.opset() >= 14 && c.intAttr("training_mode", 0) != 0)
     c.unsupportedAttr("training_mode", "1 (shardc compiles inference)");
   ValueId x = c.requiredInput(0);
-  requireFloat(c, x);
+  requireFloat(c, c.typeOf(x).dtype);
   size_t rank = c.typeOf(x).shape.rank();
   if (rank < 2) c.error(fmt::format("input '{}' ({}) needs rank 2 or more", c.nameOf(x), c.typeOf(x).str()));
   std::vector<ValueId> p;
@@ -67,7 +63,7 @@ void batchNormalization(NodeContext& c) {
 void instanceNormalization(NodeContext& c) {
   c.expectInputs(3, 3);
   ValueId x = c.requiredInput(0);
-  requireFloat(c, x);
+  requireFloat(c, c.typeOf(x).dtype);
   size_t rank = c.staticShape(x).rank();
   if (rank < 3) c.error(fmt::format("input '{}' ({}) needs rank 3 or more", c.nameOf(x), c.typeOf(x).str()));
   std::vector<int64_t> spatial;
@@ -86,7 +82,7 @@ void layerNormalization(NodeContext& c) {
   c.expectInputs(2, 3);
   c.expectOutputs(1, 3);
   ValueId x = c.requiredInput(0);
-  requireFloat(c, x);
+  requireFloat(c, c.typeOf(x).dtype);
   size_t rank = c.typeOf(x).shape.rank();
   int64_t axis = c.normaliseAxis(c.intAttr("axis", -1), rank);
   std::vector<int64_t> normalised;

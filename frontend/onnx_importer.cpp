@@ -209,8 +209,11 @@ class Importer final : public NodeContext {
     if (!t.shape.isStatic() || t.shape.numElements() > kMaxKnownElements) return;
     std::vector<ir::Tensor> known;
     for (ir::ValueId v : op.operands) {
+      // Checked on the type first: constant() copies, and a large weight must not be copied to be refused.
+      const ir::Shape& s = g_.value(v).type.shape;
+      if (!s.isStatic() || s.numElements() > kMaxKnownElements) return;
       std::optional<ir::Tensor> k = constant(v);
-      if (!k || k->numElements() > kMaxKnownElements) return;
+      if (!k) return;
       known.push_back(std::move(*k));
     }
     std::vector<const ir::Tensor*> ptrs;

@@ -47,6 +47,10 @@ void identity(NodeContext& c) {
 
 }  // namespace
 
+void requireFloat(const NodeContext& c, ir::DType t) {
+  if (!ir::isFloat(t)) ir::unsupported("{}: element type {} is not supported (floats only)", c.describe(), ir::dtypeName(t));
+}
+
 void binary(NodeContext& c, OpKind kind) {
   c.expectInputs(2, 2);
   ValueId a = c.requiredInput(0), b = c.requiredInput(1);

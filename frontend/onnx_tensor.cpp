@@ -86,11 +86,9 @@ int32_t dtypeToOnnx(ir::DType t) {
 }
 
 ir::Tensor tensorFromOnnx(const onnx::TensorProto& t, const std::string& what, const std::string& modelDir) {
-  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    if (modelDir.empty())
-      ir::fail("tensor '{}': its data is in an external file, found from the model file's folder (import a file)", what);
-    return readExternalTensor(t, what, modelDir);
-  }
+  bool external = t.data_location() == onnx::TensorProto::EXTERNAL;
+  if (external && modelDir.empty())
+    ir::fail("tensor '{}': its data is in an external file, found from the model file's folder (import a file)", what);
   if (t.has_segment()) ir::unsupported("tensor '{}': segmented tensors are not supported", what);
   DType dtype = dtypeFromOnnx(t.data_type(), "tensor '" + what + "'");
   std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
@@ -104,13 +102,16 @@ ir::Tensor tensorFromOnnx(const onnx::TensorProto& t, const std::string& what, c
       ir::fail("tensor '{}': shape {} is too large", what, shapeText);
     count *= static_cast<uint64_t>(d);
   }
-  if (t.has_raw_data()) {
+  if (external || t.has_raw_data()) {
     uint64_t need = count * ir::dtypeSize(dtype);
-    if (t.raw_data().size() != need)
+    if (!external && t.raw_data().size() != need)
       ir::fail("tensor '{}': {} bytes of raw data, shape {} of {} needs {}", what, t.raw_data().size(), shapeText,
                ir::dtypeName(dtype), need);
-    ir::Tensor out(dtype, ir::Shape(dims),
-                   std::span(reinterpret_cast<const std::byte*>(t.raw_data().data()), t.raw_data().size()));
+    ir::Tensor out(dtype, ir::Shape(dims));
+    if (external)
+      readExternalData(t, what, modelDir, need, std::span(out.bytes(), out.byteSize()));
+    else if (need)
+      std::memcpy(out.bytes(), t.raw_data().data(), need);
     if (dtype == DType::boolean)  // any non-zero byte is true; kernels read bytes other than 0 and 1 as bool
       for (size_t i = 0; i < out.byteSize(); ++i) out.bytes()[i] = std::byte(out.bytes()[i] != std::byte{0});
     return out;

@@ -106,39 +106,20 @@ ParallelPlan propagateLayouts(const ir::Graph& g, int64_t devices, const ir::Dev
       }
       req = {in};
       for (size_t k = 1; k < op.operands.size(); ++k) req.push_back(whole(op.operands[k]));
-    } else if (op.kind == ir::OpKind::Slice) {
-      // Dims taken whole keep their split; sliced dims are gathered.
+    } else if (op.kind == ir::OpKind::Slice || op.kind == ir::OpKind::Pad) {
+      // Dims taken whole keep their split; sliced or padded ones are gathered.
       ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
-      const ir::Shape& s = in.shape;
-      std::vector<int64_t> starts = op.attrs.getInts("starts"), ends = op.attrs.getInts("ends"),
-                           steps = op.attrs.getInts("steps");
-      for (size_t d = 0; d < s.rank(); ++d) {
-        if (starts[d] != 0 || ends[d] != s.dims[d] || steps[d] != 1) in.dimAxes[d].clear();
-        out.dimAxes[d] = in.dimAxes[d];
-      }
-      req = {in};
-    } else if (op.kind == ir::OpKind::Pad) {
-      // Unpadded dims keep their split; padded ones are gathered.
-      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
-      std::vector<int64_t> pads = op.attrs.getInts("pads");
-      size_t r = in.shape.rank();
-      for (size_t d = 0; d < r; ++d) {
-        if (pads[d] != 0 || pads[d + r] != 0) in.dimAxes[d].clear();
+      std::vector<bool> whole = untouchedDims(op, in.shape);
+      for (size_t d = 0; d < in.shape.rank(); ++d) {
+        if (!whole[d]) in.dimAxes[d].clear();
         out.dimAxes[d] = in.dimAxes[d];
       }
       req = {in};
     } else if (op.kind == ir::OpKind::ArgMax || op.kind == ir::OpKind::ArgMin || op.kind == ir::OpKind::TopK) {
       // Whole lines along the axis; the other dims keep their split.
-      ir::TensorLayout in = withoutPartial(layoutOf(op.operands[0]));
-      int64_t axis = op.attrs.getInt("axis", op.kind == ir::OpKind::TopK ? -1 : 0);
-      if (axis < 0) axis += int64_t(in.shape.rank());
-      in.dimAxes[size_t(axis)].clear();
-      bool dropped = outShape.rank() < in.shape.rank();
-      for (size_t d = 0, yd = 0; d < in.shape.rank(); ++d) {
-        if (int64_t(d) == axis && dropped) continue;
-        out.dimAxes[yd++] = in.dimAxes[d];
-      }
+      auto [in, o] = alongAxisLayouts(op, withoutPartial(layoutOf(op.operands[0])), outShape);
       req = {in};
+      out = o;
     } else if (op.kind == ir::OpKind::Reshape) {
       // Splits pass through when the split dim survives as the outer dim of its group; others are gathered.
       ReshapeLayouts r = reshapeLayouts(withoutPartial(layoutOf(op.operands[0])), outShape);

@@ -65,8 +65,8 @@ inline ir::DeviceMesh withRepeats(const Checker& c, std::vector<int64_t> dm, int
 ShardingDecision convRule(const Checker& c, int64_t devices);
 ShardingDecision poolRule(const Checker& c, int64_t devices);
 ShardingDecision gatherRule(const Checker& c, int64_t devices);
-ShardingDecision sliceRule(const Checker& c, int64_t devices);
-ShardingDecision padRule(const Checker& c, int64_t devices);
+// Slice, Pad.
+ShardingDecision untouchedDimsRule(const Checker& c, int64_t devices);
 // ArgMax, ArgMin, TopK.
 ShardingDecision selectAlongAxisRule(const Checker& c, int64_t devices);
 

@@ -176,6 +176,33 @@ std::pair<std::vector<ir::TensorLayout>, ir::TensorLayout> concatLayouts(const i
   return {ins, out};
 }
 
+std::vector<bool> untouchedDims(const ir::Op& op, const ir::Shape& in) {
+  std::vector<bool> whole(in.rank(), true);
+  if (op.kind == ir::OpKind::Slice) {
+    std::vector<int64_t> starts = op.attrs.getInts("starts"), ends = op.attrs.getInts("ends"),
+                         steps = op.attrs.getInts("steps");
+    for (size_t d = 0; d < in.rank(); ++d) whole[d] = starts[d] == 0 && ends[d] == in.dims[d] && steps[d] == 1;
+  } else if (op.kind == ir::OpKind::Pad) {
+    std::vector<int64_t> pads = op.attrs.getInts("pads");
+    for (size_t d = 0; d < in.rank(); ++d) whole[d] = pads[d] == 0 && pads[d + in.rank()] == 0;
+  }
+  return whole;
+}
+
+std::pair<ir::TensorLayout, ir::TensorLayout> alongAxisLayouts(const ir::Op& op, ir::TensorLayout in,
+                                                              const ir::Shape& resultShape) {
+  int64_t axis = op.attrs.getInt("axis", op.kind == ir::OpKind::TopK ? -1 : 0);
+  if (axis < 0) axis += int64_t(in.shape.rank());
+  in.dimAxes[size_t(axis)].clear();
+  ir::TensorLayout out = ir::TensorLayout::replicated(resultShape, in.mesh);
+  bool dropped = resultShape.rank() < in.shape.rank();
+  for (size_t d = 0, yd = 0; d < in.shape.rank(); ++d) {
+    if (int64_t(d) == axis && dropped) continue;
+    out.dimAxes[yd++] = in.dimAxes[d];
+  }
+  return {in, out};
+}
+
 bool isReduction(ir::OpKind kind) {
   return kind == ir::OpKind::ReduceSum || kind == ir::OpKind::ReduceMean || kind == ir::OpKind::ReduceMax ||
          kind == ir::OpKind::ReduceMin;
@@ -195,8 +222,7 @@ ShardingDecision applyShardingRule(const ir::Graph& g, const ir::Op& op, const i
   if (op.kind == ir::OpKind::Conv) return convRule(c, devices);
   if (op.kind == ir::OpKind::MaxPool || op.kind == ir::OpKind::AveragePool) return poolRule(c, devices);
   if (op.kind == ir::OpKind::Gather) return gatherRule(c, devices);
-  if (op.kind == ir::OpKind::Slice) return sliceRule(c, devices);
-  if (op.kind == ir::OpKind::Pad) return padRule(c, devices);
+  if (op.kind == ir::OpKind::Slice || op.kind == ir::OpKind::Pad) return untouchedDimsRule(c, devices);
   if (op.kind == ir::OpKind::ArgMax || op.kind == ir::OpKind::ArgMin || op.kind == ir::OpKind::TopK)
     return selectAlongAxisRule(c, devices);
   if (op.kind == ir::OpKind::ReduceMean && !ir::isFloat(g.value(op.operands[0]).type.dtype))

@@ -41,6 +41,15 @@ ir::TensorLayout transposedLayout(const ir::Op& op, const ir::TensorLayout& in, 
 std::pair<std::vector<ir::TensorLayout>, ir::TensorLayout> concatLayouts(const ir::Graph& g, const ir::Op& op,
                                                                          const ir::TensorLayout& lead);
 
+// Slice and Pad: per dim of the input, whether the op takes it whole (not sliced, not padded). Only those may stay
+// split.
+std::vector<bool> untouchedDims(const ir::Op& op, const ir::Shape& in);
+
+// ArgMax, ArgMin, TopK: the input as they need it (`in` with the axis whole) and the result's layout (the other
+// dims keep their split; without keepdims the axis is dropped).
+std::pair<ir::TensorLayout, ir::TensorLayout> alongAxisLayouts(const ir::Op& op, ir::TensorLayout in,
+                                                              const ir::Shape& resultShape);
+
 // ReduceSum, ReduceMean, ReduceMax, ReduceMin.
 bool isReduction(ir::OpKind kind);
 

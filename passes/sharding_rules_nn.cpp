@@ -106,30 +106,15 @@ ShardingDecision gatherRule(const Checker& c, int64_t devices) {
   return r;
 }
 
-ShardingDecision sliceRule(const Checker& c, int64_t devices) {
+ShardingDecision untouchedDimsRule(const Checker& c, int64_t devices) {
   c.inputs(1);
   c.fits(0);
   const ir::Shape& X = c.g.value(c.op.operands[0]).type.shape;
-  std::vector<int64_t> starts = c.op.attrs.getInts("starts"), ends = c.op.attrs.getInts("ends"),
-                       steps = c.op.attrs.getInts("steps");
+  std::vector<bool> whole = untouchedDims(c.op, X);
   for (size_t d = 0; d < X.rank(); ++d)
-    if (c.s.inputSplits[0][d] != 1 && (starts[d] != 0 || ends[d] != X.dims[d] || steps[d] != 1))
-      ir::fail("{}: dim {} is sliced and cannot be split {} ways", c.who(), d, c.s.inputSplits[0][d]);
-  ShardingDecision r;
-  r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
-  r.inputs = {layoutOn(X, r.deviceMatrix, identityMap(X.rank()))};
-  r.output = layoutOn(c.g.value(c.op.results[0]).type.shape, r.deviceMatrix, identityMap(X.rank()));
-  return r;
-}
-
-ShardingDecision padRule(const Checker& c, int64_t devices) {
-  c.inputs(1);
-  c.fits(0);
-  const ir::Shape& X = c.g.value(c.op.operands[0]).type.shape;
-  std::vector<int64_t> pads = c.op.attrs.getInts("pads");
-  for (size_t d = 0; d < X.rank(); ++d)
-    if (c.s.inputSplits[0][d] != 1 && (pads[d] != 0 || pads[d + X.rank()] != 0))
-      ir::fail("{}: dim {} is padded and cannot be split {} ways", c.who(), d, c.s.inputSplits[0][d]);
+    if (c.s.inputSplits[0][d] != 1 && !whole[d])
+      ir::fail("{}: dim {} is {} and cannot be split {} ways", c.who(), d,
+               c.op.kind == ir::OpKind::Slice ? "sliced" : "padded", c.s.inputSplits[0][d]);
   ShardingDecision r;
   r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
   r.inputs = {layoutOn(X, r.deviceMatrix, identityMap(X.rank()))};
@@ -141,20 +126,12 @@ ShardingDecision selectAlongAxisRule(const Checker& c, int64_t devices) {
   c.inputs(1);
   c.fits(0);
   const ir::Shape& X = c.g.value(c.op.operands[0]).type.shape;
-  const ir::Shape& Y = c.g.value(c.op.results[0]).type.shape;
-  int64_t axis = c.op.attrs.getInt("axis", c.op.kind == ir::OpKind::TopK ? -1 : 0);
-  if (axis < 0) axis += int64_t(X.rank());
   ShardingDecision r;
   r.deviceMatrix = withRepeats(c, c.s.inputSplits[0], devices);
-  std::vector<int> in = identityMap(X.rank()), out(Y.rank(), -1);
-  in[size_t(axis)] = -1;  // gathered first
-  bool dropped = Y.rank() < X.rank();
-  for (size_t d = 0, yd = 0; d < X.rank(); ++d) {
-    if (int64_t(d) == axis && dropped) continue;
-    out[yd++] = in[d];
-  }
-  r.inputs = {layoutOn(X, r.deviceMatrix, in)};
-  r.output = layoutOn(Y, r.deviceMatrix, out);
+  auto [in, out] = alongAxisLayouts(c.op, layoutOn(X, r.deviceMatrix, identityMap(X.rank())),
+                                    c.g.value(c.op.results[0]).type.shape);
+  r.inputs = {in};
+  r.output = out;
   return r;
 }
 

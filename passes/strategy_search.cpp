@@ -334,19 +334,12 @@ class Search {
     return it->second;
   }
 
+  // Identical layers ask the same questions: each distinct one is priced once.
   double pairCost(size_t from, size_t to, ir::DType t) {
     if (from == to) return 0;
     uint64_t key = (uint64_t(from) << 34) ^ (uint64_t(to) << 4) ^ uint64_t(ir::dtypeSize(t));
     if (auto it = pairMemo_.find(key); it != pairMemo_.end()) return it->second;
     return pairMemo_[key] = planUncached(interned_[from], interned_[to], t);
-  }
-
-  double planCost(const ir::TensorLayout& from, const ir::TensorLayout& to, ir::DType t) {
-    if (from == to) return 0;
-    // Identical layers ask the same questions: each distinct one is planned once.
-    std::string memoKey = from.str() + "|" + to.str() + "|" + std::to_string(ir::dtypeSize(t));
-    if (auto it = planMemo_.find(memoKey); it != planMemo_.end()) return it->second;
-    return planMemo_[memoKey] = planUncached(from, to, t);
   }
 
   double planUncached(const ir::TensorLayout& from, const ir::TensorLayout& to, ir::DType t) {
@@ -442,10 +435,9 @@ class Search {
     }
     for (ir::ValueId v : g_.outputs()) {
       int s = source_[size_t(v)];
+      size_t whole = intern(ir::TensorLayout::replicated(g_.value(v).type.shape, mesh_));
       ir::DType t = g_.value(v).type.dtype;
-      addPair(s, -1, [&, v, t](size_t cs, size_t) {
-        return planCost(layoutOf(v, cs), ir::TensorLayout::replicated(g_.value(v).type.shape, mesh_), t);
-      });
+      addPair(s, -1, [&, v, t, whole](size_t cs, size_t) { return pairCost(intern(layoutOf(v, cs)), whole, t); });
     }
     for (auto& [key, m] : edgeCosts_) graph_.addEdge(key.first, key.second, std::move(m));
   }
@@ -475,7 +467,6 @@ class Search {
   std::map<std::pair<std::vector<int64_t>, int64_t>, std::unique_ptr<RedistributionPlanner>> planners_;
   std::map<std::pair<size_t, size_t>, std::vector<std::vector<double>>> edgeCosts_;
   std::map<std::pair<size_t, size_t>, int64_t> paramBytes_;
-  std::unordered_map<std::string, double> planMemo_;
   std::unordered_map<std::string, size_t> layoutIds_;
   std::vector<ir::TensorLayout> interned_;
   std::unordered_map<uint64_t, double> pairMemo_;

@@ -8,18 +8,9 @@
 namespace shardc::ir::interp {
 namespace {
 
-// Float-like elements compare as doubles (exact), integers and bools as themselves.
-template <typename T>
-auto comparable(T x) {
-  if constexpr (kFloatLike<T>)
-    return toDouble(x);
-  else
-    return x;
-}
-
 template <typename T>
 bool compareOne(OpKind k, T a, T b) {
-  auto x = comparable(a), y = comparable(b);
+  auto x = orderValue(a), y = orderValue(b);
   switch (k) {
     case OpKind::Equal: return x == y;
     case OpKind::Less: return x < y;

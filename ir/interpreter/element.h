@@ -94,6 +94,16 @@ T wrapNeg(T a) {
   return wrap<T>(uint64_t{0} - static_cast<uint64_t>(a));
 }
 
+// An element as comparisons see it: float-like types widened to double (exact), integers and bools themselves, so
+// 64-bit integers keep their order.
+template <typename T>
+auto orderValue(T x) {
+  if constexpr (kFloatLike<T>)
+    return toDouble(x);
+  else
+    return x;
+}
+
 // "element type bool is not supported by Add": an ir::Unsupported.
 [[noreturn]] inline void unsupportedElementType(DType t, OpKind k) {
   unsupported("element type {} is not supported by {}", dtypeName(t), opKindName(k));

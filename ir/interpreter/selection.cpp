@@ -25,17 +25,12 @@ Lines linesAround(const Shape& s, size_t axis) {
   return l;
 }
 
-template <typename T>
-double asDouble(T x) {
-  if constexpr (kFloatLike<T>)
-    return toDouble(x);
-  else
-    return static_cast<double>(x);
-}
-
-// Does a (NaN ranking above everything, as numpy's argmax) come before b in the order `largest` asks for?
-bool before(double a, double b, bool largest) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && !std::isnan(b);
+// Does a come strictly before b in the order `largest` asks for? NaN ranks above everything, as numpy's argmax.
+template <typename V>
+bool before(V a, V b, bool largest) {
+  if constexpr (std::is_floating_point_v<V>) {
+    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && !std::isnan(b);
+  }
   return largest ? a > b : a < b;
 }
 
@@ -55,7 +50,7 @@ void argExtreme(const Op& op, const std::vector<const Tensor*>& in, Tensor& resu
       for (int64_t i = 0; i < l.inner; ++i) {
         int64_t best = 0;
         for (int64_t j = 1; j < l.n; ++j) {
-          double v = asDouble(x[(o * l.n + j) * l.inner + i]), b = asDouble(x[(o * l.n + best) * l.inner + i]);
+          auto v = orderValue(x[(o * l.n + j) * l.inner + i]), b = orderValue(x[(o * l.n + best) * l.inner + i]);
           if (before(v, b, largest) || (last && !before(b, v, largest))) best = j;
         }
         y[o * l.inner + i] = best;
@@ -76,7 +71,7 @@ void topK(const Op& op, const std::vector<const Tensor*>& in, Tensor& result) {
     std::vector<int64_t> order(static_cast<size_t>(l.n));
     for (int64_t o = 0; o < l.outer; ++o)
       for (int64_t i = 0; i < l.inner; ++i) {
-        auto at = [&](int64_t j) { return asDouble(x[(o * l.n + j) * l.inner + i]); };
+        auto at = [&](int64_t j) { return orderValue(x[(o * l.n + j) * l.inner + i]); };
         std::iota(order.begin(), order.end(), 0);
         // Stable: equal values keep the lower index first.
         std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return before(at(a), at(b), largest); });
