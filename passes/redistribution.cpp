@@ -1,6 +1,7 @@
 #include "passes/redistribution.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -91,8 +92,19 @@ double CommCostModel::bytesPerRank(RedistKind k, int64_t n, double b) const {
 double CommCostModel::cost(RedistKind k, int64_t n, double b) const {
   if (k == RedistKind::Split) return b / static_cast<double>(n) / memoryBandwidth + 1e-9;
   if (k == RedistKind::Reshape) return 0;
-  double steps = static_cast<double>(n - 1) * (k == RedistKind::AllReduce ? 2 : 1);
-  return alpha * steps + bytesPerRank(k, n, b) / bandwidth;
+  // MPI libraries pick a collective's algorithm by message size; the model takes the cheaper of the ones they
+  // pick between (Thakur, Rabenseifner and Gropp's costs): gathers and reduce-scatters by recursive doubling or
+  // halving (log2 n steps), an all-reduce by recursive doubling (log2 n steps, the whole buffer each) or as a
+  // reduce-scatter then an all-gather (twice as many steps, 2(n-1)/n of the buffer).
+  double logSteps = std::ceil(std::log2(static_cast<double>(n)));
+  switch (k) {
+    case RedistKind::AllReduce:
+      return std::min(logSteps * (alpha + b / bandwidth), 2 * logSteps * alpha + bytesPerRank(k, n, b) / bandwidth);
+    case RedistKind::AllToAll:  // Bruck's (log2 n steps, half the buffer each) or pairwise exchange
+      return std::min(logSteps * (alpha + b / 2 / bandwidth),
+                      alpha * static_cast<double>(n - 1) + bytesPerRank(k, n, b) / bandwidth);
+    default: return alpha * logSteps + bytesPerRank(k, n, b) / bandwidth;
+  }
 }
 
 std::vector<ir::TensorLayout> enumerateLayouts(const ir::Shape& shape, const ir::DeviceMesh& mesh, bool withPartial) {

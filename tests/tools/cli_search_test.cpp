@@ -116,7 +116,8 @@ TEST(CliSearch, CalibrateWritesAMachineFileSearchReads) {
 }
 
 // Data parallel at 4096 rows on 2, 64 and 4096 ranks from the cost model alone: every rank holds all the weights;
-// time falls from 2 to 64 ranks and rises again at 4096, where the output's gather over every rank dominates.
+// time falls from 2 to 64 ranks and again at 4096, but much less than 64-fold: the output's gather over every rank
+// (log2 4096 = 12 latency steps) is most of it there.
 TEST(CliSearch, SimulateEstimatesJobsTooLargeToRun) {
   TempDir dir("simulate");
   std::string model = demoModel(dir);
@@ -135,7 +136,8 @@ TEST(CliSearch, SimulateEstimatesJobsTooLargeToRun) {
     ms.push_back(std::stod(r.out.substr(head.size())));
   }
   EXPECT_LT(ms[1], ms[0]);
-  EXPECT_GT(ms[2], ms[1]);
+  EXPECT_LT(ms[2], ms[1]);
+  EXPECT_GT(ms[2], ms[1] / 16);  // 64 times the ranks, under 16 times faster
 }
 
 TEST(CliSearch, CompileSearchesTheOpenOps) {

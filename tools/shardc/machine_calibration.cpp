@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -140,9 +141,11 @@ passes::MachineModel calibrateMachine(const std::string& workDir, int ranks, std
     };
     int64_t small = 16, large = int64_t{1} << 20;
     double ts = allReduce(small), tl = allReduce(large);
-    double steps = 2.0 * double(ranks - 1), share = 2.0 * double(ranks - 1) / double(ranks);
+    // The cost model's all-reduce: a small one by recursive doubling (log2 n steps of alpha), a large one as a
+    // reduce-scatter and an all-gather (2 log2 n steps, 2(n-1)/n of the buffer sent).
+    double steps = std::ceil(std::log2(double(ranks))), share = 2.0 * double(ranks - 1) / double(ranks);
     m.comm.alpha = std::max(ts / steps, 1e-8);
-    m.comm.bandwidth = share * double(large * 4) / std::max(tl - steps * m.comm.alpha, 1e-9);
+    m.comm.bandwidth = share * double(large * 4) / std::max(tl - 2 * steps * m.comm.alpha, 1e-9);
     log << fmt::format("calibrate: all-reduce over {} ranks: 64 B {:.1f} us, 4 MiB {:.3f} ms: alpha {:.2f} us, {:.2f} GB/s\n",
                        ranks, ts * 1e6, tl * 1e3, m.comm.alpha * 1e6, m.comm.bandwidth / 1e9);
   }
