@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,16 +14,21 @@ namespace shardc::passes {
 
 inline constexpr double kInfeasible = std::numeric_limits<double>::infinity();
 
+using CostMatrix = std::vector<std::vector<double>>;  // [pick of u][pick of v]
+
 struct CostGraph {
   struct Edge {
     size_t u, v;
-    std::vector<std::vector<double>> cost;  // [pick of u][pick of v]
+    // Shared: identical layers give identical matrices, stored once.
+    std::shared_ptr<const CostMatrix> matrix;
+    double cost(size_t cu, size_t cv) const { return (*matrix)[cu][cv]; }
   };
   std::vector<std::vector<double>> nodeCost;  // per node, per candidate
   std::vector<Edge> edges;
 
   size_t addNode(std::vector<double> costs);
-  void addEdge(size_t u, size_t v, std::vector<std::vector<double>> cost);
+  void addEdge(size_t u, size_t v, CostMatrix cost);
+  void addEdge(size_t u, size_t v, std::shared_ptr<const CostMatrix> cost);
   size_t numNodes() const { return nodeCost.size(); }
   // Product of the candidate counts (saturating): the exact solver's worst case.
   double searchSpace() const;
@@ -45,9 +51,13 @@ struct EliminationStats {
 };
 Assignment solveByElimination(const CostGraph& g, EliminationStats* stats = nullptr);
 
-// --search exact|dp|auto. Auto: elimination when it is exact (no node had to be fixed) or the graph is too large
+// Sharding propagation: fixed nodes (one feasible pick) first, then outward, each node taking its cheapest pick
+// given its decided neighbours. One greedy pass; a baseline, not optimal.
+Assignment solveByPropagation(const CostGraph& g);
+
+// --search propagate|exact|dp|auto. Auto: elimination when it is exact (no node had to be fixed) or the graph is too large
 // for the exact search (more than kExactSearchLimit assignments); the exact search otherwise.
-enum class SearchAlgorithm { Exact, Elimination, Auto };
+enum class SearchAlgorithm { Propagate, Exact, Elimination, Auto };
 inline constexpr double kExactSearchLimit = 1e9;
 Assignment solve(const CostGraph& g, SearchAlgorithm algorithm);
 

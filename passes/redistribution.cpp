@@ -1,7 +1,7 @@
 #include "passes/redistribution.h"
 
 #include <algorithm>
-#include <cmath>
+#include <bit>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -96,7 +96,7 @@ double CommCostModel::cost(RedistKind k, int64_t n, double b) const {
   // pick between (Thakur, Rabenseifner and Gropp's costs): gathers and reduce-scatters by recursive doubling or
   // halving (log2 n steps), an all-reduce by recursive doubling (log2 n steps, the whole buffer each) or as a
   // reduce-scatter then an all-gather (twice as many steps, 2(n-1)/n of the buffer).
-  double logSteps = std::ceil(std::log2(static_cast<double>(n)));
+  double logSteps = static_cast<double>(std::bit_width(static_cast<uint64_t>(n - 1)));  // ceil(log2 n)
   switch (k) {
     case RedistKind::AllReduce:
       return std::min(logSteps * (alpha + b / bandwidth), 2 * logSteps * alpha + bytesPerRank(k, n, b) / bandwidth);

@@ -1,6 +1,7 @@
 #include "passes/strategy_search.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "ir/type_inference.h"
 #include "passes/assign_strategies.h"
 #include "passes/broadcast_layout.h"
+#include "passes/repeated_blocks.h"
 #include "passes/reshape_layout.h"
 #include "passes/sharding_rules.h"
 
@@ -86,38 +88,37 @@ std::vector<ir::OpStrategy> candidatesOf(const ir::Graph& g, const ir::Op& op, i
 
 constexpr size_t kPlannedAxes = 4;
 
+// The role of each mesh axis in a layout: the dim it splits, or kPartial, or kReplicated.
+constexpr int8_t kPartial = -1, kReplicated = -2;
+std::vector<int8_t> axisRoles(const ir::TensorLayout& l) {
+  std::vector<int8_t> role(l.mesh.rank(), kReplicated);
+  for (int a : l.partialAxes) role[size_t(a)] = kPartial;
+  for (size_t d = 0; d < l.dimAxes.size(); ++d)
+    for (int a : l.dimAxes[d]) role[size_t(a)] = int8_t(d);
+  return role;
+}
+
 // An axis-by-axis estimate of a redistribution: partial sums first (all-reduce, or reduce-scatter when the axis
 // splits a dim afterwards), then axes that move between dims (all-to-all), new splits (local copies), and last the
 // gathers, each step priced on the local size at that point. Infeasible when `to` has partial sums `from` lacks.
-double estimateRedistribution(const ir::TensorLayout& from, const ir::TensorLayout& to, double elementBytes,
-                              const CommCostModel& comm) {
-  const ir::DeviceMesh& mesh = from.mesh;
-  auto role = [](const ir::TensorLayout& l, int a) {
-    if (std::find(l.partialAxes.begin(), l.partialAxes.end(), a) != l.partialAxes.end()) return -1;
-    for (size_t d = 0; d < l.dimAxes.size(); ++d)
-      if (std::find(l.dimAxes[d].begin(), l.dimAxes[d].end(), a) != l.dimAxes[d].end()) return int(d);
-    return -2;
-  };
-  double local = double(from.localShape().numElements()) * elementBytes, cost = 0;
-  std::vector<int> rf(mesh.rank()), rt(mesh.rank());
-  for (size_t a = 0; a < mesh.rank(); ++a) {
-    rf[a] = role(from, int(a));
-    rt[a] = role(to, int(a));
-    if (rt[a] == -1 && rf[a] != -1) return kInfeasible;
-  }
+double estimateRedistribution(const std::vector<int8_t>& rf, const std::vector<int8_t>& rt, const ir::DeviceMesh& mesh,
+                              double localBytes, const CommCostModel& comm) {
+  double local = localBytes, cost = 0;
+  for (size_t a = 0; a < rf.size(); ++a)
+    if (rt[a] == kPartial && rf[a] != kPartial) return kInfeasible;
   for (int phase = 0; phase < 4; ++phase)
-    for (size_t a = 0; a < mesh.rank(); ++a) {
+    for (size_t a = 0; a < rf.size(); ++a) {
       int64_t n = mesh.shape[a];
       if (n == 1 || rf[a] == rt[a]) continue;
-      if (phase == 0 && rf[a] == -1) {
+      if (phase == 0 && rf[a] == kPartial) {
         cost += comm.cost(rt[a] >= 0 ? RedistKind::ReduceScatter : RedistKind::AllReduce, n, local);
         if (rt[a] >= 0) local /= double(n);
       } else if (phase == 1 && rf[a] >= 0 && rt[a] >= 0) {
         cost += comm.cost(RedistKind::AllToAll, n, local);
-      } else if (phase == 2 && rf[a] == -2 && rt[a] >= 0) {
+      } else if (phase == 2 && rf[a] == kReplicated && rt[a] >= 0) {
         cost += comm.cost(RedistKind::Split, n, local);
         local /= double(n);
-      } else if (phase == 3 && rf[a] >= 0 && rt[a] == -2) {
+      } else if (phase == 3 && rf[a] >= 0 && rt[a] == kReplicated) {
         cost += comm.cost(RedistKind::AllGather, n, local);
         local *= double(n);
       }
@@ -126,6 +127,18 @@ double estimateRedistribution(const ir::TensorLayout& from, const ir::TensorLayo
 }
 
 class Search {
+  // An op's candidate strategies and what each means; shared by identical ops.
+  struct Choices {
+    std::vector<ir::OpStrategy> candidates;
+    std::vector<ShardingDecision> decisions;
+    std::vector<int64_t> paramBytes;  // per candidate: the op's parameters' bytes per rank
+  };
+  struct Node {
+    size_t op = 0;
+    bool fixed = false;
+    std::shared_ptr<Choices> choices;
+  };
+
  public:
   Search(const ir::Graph& g, const SearchOptions& o) : g_(g), o_(o) {}
 
@@ -157,8 +170,9 @@ class Search {
       if (cost > all.front().first * withinRatio) break;
       RankedStrategy r;
       r.estimatedCost = cost;
+      r.memoryBytes = memoryOf(pick).total();
       for (size_t k = 0; k < nodes_.size(); ++k)
-        if (!nodes_[k].fixed) r.strategies.ops[strategyKey(g_, g_.ops()[nodes_[k].op])] = nodes_[k].candidates[pick[k]];
+        if (!nodes_[k].fixed) r.strategies.ops[strategyKey(g_, g_.ops()[nodes_[k].op])] = nodes_[k].choices->candidates[pick[k]];
       out.push_back(std::move(r));
     }
     return out;
@@ -167,30 +181,40 @@ class Search {
  private:
   void build() {
     const auto& ops = g_.ops();
-    // Deciding ops and their candidates; a strategy already assigned is the only candidate.
-    std::vector<ir::DeviceMesh> arrangements;
+    blocks_ = findRepeatedBlocks(g_);
+    // Deciding ops and their candidates (identical ops share them); a strategy already assigned is the only one.
+    std::map<std::string, std::shared_ptr<Choices>> distinct;
     for (size_t i = 0; i < ops.size(); ++i) {
+      nodesBefore_.push_back(nodes_.size());
       if (!decidesSplit(ops[i].kind)) continue;
       Node n;
       n.op = i;
-      if (auto s = assignedStrategy(ops[i])) {
-        n.fixed = true;
-        n.candidates = {*s};
-      } else {
-        n.candidates = candidatesOf(g_, ops[i], o_.devices);
+      std::optional<ir::OpStrategy> assigned = assignedStrategy(ops[i]);
+      n.fixed = assigned.has_value();
+      auto& c = distinct[choicesKey(ops[i])];
+      if (!c) {
+        c = std::make_shared<Choices>();
+        c->candidates = assigned ? std::vector<ir::OpStrategy>{*assigned} : candidatesOf(g_, ops[i], o_.devices);
+        for (const auto& s : c->candidates) c->decisions.push_back(applyShardingRule(g_, ops[i], s, o_.devices));
       }
-      for (const auto& c : n.candidates) {
-        n.decisions.push_back(applyShardingRule(g_, ops[i], c, o_.devices));
-        arrangements.push_back(n.decisions.back().deviceMatrix);
-      }
+      n.choices = c;
       nodeOf_[i] = nodes_.size();
       nodes_.push_back(std::move(n));
     }
+    std::vector<ir::DeviceMesh> arrangements;
+    for (const auto& [key, c] : distinct)
+      for (const auto& d : c->decisions) arrangements.push_back(d.deviceMatrix);
     mesh_ = ir::refineMesh(o_.devices, arrangements);
-    for (auto& n : nodes_) {
-      for (auto& d : n.decisions) {
+    for (auto& [key, c] : distinct) {
+      const ir::Op& op = ops[nodes_[nodeOfChoices(c.get())].op];
+      for (auto& d : c->decisions) {
         for (auto& l : d.inputs) l = ir::onMesh(l, mesh_);
         d.output = ir::onMesh(d.output, mesh_);
+        int64_t params = 0;
+        for (size_t k = 0; k < op.operands.size(); ++k)
+          if (g_.value(op.operands[k]).role == ir::ValueRole::Param)
+            params += bytesOf(d.inputs[k].localShape(), g_.value(op.operands[k]).type.dtype);
+        c->paramBytes.push_back(params);
       }
     }
     // Which node's pick lays out each value: a deciding op's result is its own; a follower's is its lead operand's.
@@ -200,20 +224,41 @@ class Search {
       if (nodeOf_.count(i)) source_[size_t(op.results[0])] = int(nodeOf_[i]);
       else if (!op.operands.empty()) source_[size_t(op.results[0])] = source_[size_t(op.operands[leadOf(op)])];
     }
-    for (const auto& n : nodes_) graph_.addNode(std::vector<double>(n.candidates.size(), 0.0));
+    for (const auto& n : nodes_) graph_.addNode(std::vector<double>(n.choices->candidates.size(), 0.0));
     addCosts();
+  }
+
+  // Ops with equal keys have the same candidates and decisions.
+  std::string choicesKey(const ir::Op& op) const {
+    std::string k(ir::opKindName(op.kind));
+    for (const auto& [name, a] : op.attrs.all()) k += fmt::format(" {}={}", name, ir::formatAttribute(a));
+    for (ir::ValueId v : op.operands)
+      k += fmt::format(" {}{}", g_.value(v).role == ir::ValueRole::Param ? "param " : "", g_.value(v).type.str());
+    return k + " -> " + g_.value(op.results[0]).type.str();
+  }
+
+  size_t nodeOfChoices(const Choices* c) const {
+    for (size_t k = 0; k < nodes_.size(); ++k)
+      if (nodes_[k].choices.get() == c) return k;
+    return 0;
   }
 
   SearchResult choose() {
     const auto& ops = g_.ops();
     SearchResult r;
     Assignment a = solve(graph_, o_.algorithm);
+    if (o_.memoryLimit > 0 && memoryOf(a).total() > o_.memoryLimit) a = fitMemory();
     r.totalCost = totalCost(graph_, a);
-    if (r.totalCost == kInfeasible) infeasible();
+    if (r.totalCost == kInfeasible) ir::fail("no strategy is feasible: every one needs a redistribution the planner cannot make");
     r.nodes = graph_.numNodes();
     r.edges = graph_.edges.size();
     r.searchSpace = graph_.searchSpace();
-    for (size_t k = 0; k < nodes_.size(); ++k) r.paramBytesPerRank += paramBytes_[{k, a[k]}];
+    r.blocks = blocks_.segments.size();
+    r.blockClasses = blocks_.classes;
+    r.repeatedOps = repeatedOps_;
+    Memory m = memoryOf(a);
+    r.paramBytesPerRank = m.params;
+    r.activationBytesPerRank = m.activations;
     std::vector<std::vector<size_t>> incident(nodes_.size());
     for (size_t e = 0; e < graph_.edges.size(); ++e) {
       incident[graph_.edges[e].u].push_back(e);
@@ -225,7 +270,7 @@ class Search {
       OpChoice c;
       c.op = ir::describeOp(g_, op);
       c.key = strategyKey(g_, op);
-      c.chosen = n.candidates[a[k]];
+      c.chosen = n.choices->candidates[a[k]];
       c.fixed = n.fixed;
       c.ownCost = graph_.nodeCost[k][a[k]];
       c.nextBestTotal = kInfeasible;
@@ -234,17 +279,17 @@ class Search {
         double v = graph_.nodeCost[k][pick];
         for (size_t e : incident[k]) {
           const auto& edge = graph_.edges[e];
-          v += edge.u == k ? edge.cost[pick][a[edge.v]] : edge.cost[a[edge.u]][pick];
+          v += edge.u == k ? edge.cost(pick, a[edge.v]) : edge.cost(a[edge.u], pick);
         }
         return v;
       };
       double here = localCost(a[k]);
-      for (size_t alt = 0; alt < n.candidates.size(); ++alt) {
+      for (size_t alt = 0; alt < n.choices->candidates.size(); ++alt) {
         if (alt == a[k]) continue;
         double t = r.totalCost - here + localCost(alt);
         if (t < c.nextBestTotal) {
           c.nextBestTotal = t;
-          c.nextBest = n.candidates[alt];
+          c.nextBest = n.choices->candidates[alt];
         }
       }
       if (!n.fixed) r.strategies.ops[c.key] = c.chosen;
@@ -252,13 +297,6 @@ class Search {
     }
     return r;
   }
-
-  struct Node {
-    size_t op = 0;
-    bool fixed = false;
-    std::vector<ir::OpStrategy> candidates;
-    std::vector<ShardingDecision> decisions;
-  };
 
   size_t leadOf(const ir::Op& op) const {
     const ir::Shape& out = g_.value(op.results[0]).type.shape;
@@ -280,7 +318,7 @@ class Search {
     ir::OpId p = producer(v);
     if (p != ir::kNoOp) {
       const ir::Op& op = g_.ops()[size_t(p)];
-      if (nodeOf_.count(size_t(p))) l = nodes_[nodeOf_[size_t(p)]].decisions[c].output;
+      if (nodeOf_.count(size_t(p))) l = nodes_[nodeOf_[size_t(p)]].choices->decisions[c].output;
       else if (follows(op)) l = followerOutput(op, withoutPartial(layoutOf(op.operands[leadOf(op)], c)));
     }
     return layouts_[key] = l;
@@ -309,20 +347,33 @@ class Search {
     return projectTo(out, s);
   }
 
-  using Matrix = std::vector<std::vector<double>>;
+  using Matrix = CostMatrix;
 
   // The costs between every pair of layouts of two id lists; identical layers ask for the same lists, so each
   // distinct matrix is built once.
-  const Matrix& pairMatrix(const std::vector<size_t>& from, const std::vector<size_t>& to, ir::DType t) {
+  std::shared_ptr<const Matrix> pairMatrix(const std::vector<size_t>& from, const std::vector<size_t>& to, ir::DType t) {
     std::string key(reinterpret_cast<const char*>(from.data()), from.size() * sizeof(size_t));
     key += '|';
     key.append(reinterpret_cast<const char*>(to.data()), to.size() * sizeof(size_t));
     key += char(ir::dtypeSize(t));
     auto [it, added] = matrixMemo_.try_emplace(key);
     if (added) {
-      it->second.assign(from.size(), std::vector<double>(to.size()));
-      for (size_t a = 0; a < from.size(); ++a)
-        for (size_t b = 0; b < to.size(); ++b) it->second[a][b] = pairCost(from[a], to[b], t);
+      // Many candidates give one layout: each distinct row and column is priced once.
+      auto m = std::make_shared<Matrix>(from.size(), std::vector<double>(to.size()));
+      std::unordered_map<size_t, size_t> firstRow, firstColumn;
+      std::vector<size_t> columns;  // the first column of each distinct layout in `to`
+      for (size_t b = 0; b < to.size(); ++b)
+        if (firstColumn.emplace(to[b], b).second) columns.push_back(b);
+      for (size_t a = 0; a < from.size(); ++a) {
+        auto [row, fresh] = firstRow.emplace(from[a], a);
+        if (!fresh) {
+          (*m)[a] = (*m)[row->second];
+          continue;
+        }
+        for (size_t b : columns) (*m)[a][b] = pairCost(from[a], to[b], t);
+        for (size_t b = 0; b < to.size(); ++b) (*m)[a][b] = (*m)[a][firstColumn[to[b]]];
+      }
+      it->second = std::move(m);
     }
     return it->second;
   }
@@ -330,22 +381,28 @@ class Search {
   size_t intern(const ir::TensorLayout& l) {
     std::string key = l.str();
     auto [it, added] = layoutIds_.emplace(key, interned_.size());
-    if (added) interned_.push_back(l);
+    if (added) {
+      interned_.push_back(l);
+      roles_.push_back(axisRoles(l));
+      localElements_.push_back(double(l.localShape().numElements()));
+    }
     return it->second;
   }
 
-  // Identical layers ask the same questions: each distinct one is priced once.
+  // Identical layers ask the same questions: each distinct one is priced once. Past kPlannedAxes mesh axes the
+  // estimate is cheaper than a look-up.
   double pairCost(size_t from, size_t to, ir::DType t) {
     if (from == to) return 0;
+    if (mesh_.rank() > kPlannedAxes)
+      return estimateRedistribution(roles_[from], roles_[to], mesh_, localElements_[from] * double(ir::dtypeSize(t)),
+                                    o_.machine.comm);
     uint64_t key = (uint64_t(from) << 34) ^ (uint64_t(to) << 4) ^ uint64_t(ir::dtypeSize(t));
     if (auto it = pairMemo_.find(key); it != pairMemo_.end()) return it->second;
     return pairMemo_[key] = planUncached(interned_[from], interned_[to], t);
   }
 
+  // The planner's state graph grows exponentially with the mesh's axes: it is used up to kPlannedAxes.
   double planUncached(const ir::TensorLayout& from, const ir::TensorLayout& to, ir::DType t) {
-    // The planner's state graph grows exponentially with the mesh's axes: past kPlannedAxes the cost is estimated
-    // axis by axis instead.
-    if (mesh_.rank() > kPlannedAxes) return estimateRedistribution(from, to, double(ir::dtypeSize(t)), o_.machine.comm);
     auto key = std::make_pair(from.shape.dims, int64_t(ir::dtypeSize(t)));
     auto& planner = planners_[key];
     if (!planner) planner = std::make_unique<RedistributionPlanner>(from.shape, mesh_, int64_t(ir::dtypeSize(t)), o_.machine.comm);
@@ -353,23 +410,57 @@ class Search {
     return plan ? plan->cost : kInfeasible;
   }
 
-  // Adds cost f(cs, ct) between source s and owner t (either may be -1: no choice).
-  void addPair(int s, int t, const std::function<double(size_t, size_t)>& f) {
+  // What one op adds to the cost graph: a matrix on the edge from node s to node t, or costs on node t's picks.
+  // Kept per op so that the ops of a repeated block add their first copy's parts instead of pricing again.
+  struct Part {
+    int s = -1, t = -1;
+    std::shared_ptr<const Matrix> edge;
+    std::vector<double> unary;
+  };
+  struct OpCosts {
+    std::vector<int> ends;  // the nodes it touches: its owner, then each operand's source (-1: none)
+    std::vector<Part> parts;
+  };
+
+  // The parts of a matrix m between source s and owner t (either may be -1: no choice).
+  void addPair(std::vector<Part>& parts, int s, int t, const std::shared_ptr<const Matrix>& m) {
     if (s < 0 && t < 0) return;
-    if (s == t) {
-      for (size_t c = 0; c < nodes_[size_t(t)].candidates.size(); ++c) graph_.nodeCost[size_t(t)][c] += f(c, c);
-    } else if (s < 0) {
-      for (size_t c = 0; c < nodes_[size_t(t)].candidates.size(); ++c) graph_.nodeCost[size_t(t)][c] += f(0, c);
-    } else if (t < 0) {
-      for (size_t c = 0; c < nodes_[size_t(s)].candidates.size(); ++c) graph_.nodeCost[size_t(s)][c] += f(c, 0);
-    } else {
-      auto key = std::make_pair(size_t(s), size_t(t));
-      auto& m = edgeCosts_[key];
-      size_t ns = nodes_[size_t(s)].candidates.size(), nt = nodes_[size_t(t)].candidates.size();
-      if (m.empty()) m.assign(ns, std::vector<double>(nt, 0.0));
-      for (size_t a = 0; a < ns; ++a)
-        for (size_t b = 0; b < nt; ++b) m[a][b] += f(a, b);
+    const Matrix& mm = *m;
+    if (s >= 0 && t >= 0 && s != t) {
+      parts.push_back({s, t, m, {}});
+      return;
     }
+    Part p;
+    p.t = t < 0 ? s : t;
+    p.unary.resize(nodes_[size_t(p.t)].choices->candidates.size());
+    for (size_t c = 0; c < p.unary.size(); ++c) p.unary[c] = s == t ? mm[c][c] : s < 0 ? mm[0][c] : mm[c][0];
+    parts.push_back(std::move(p));
+  }
+
+  void apply(const std::vector<Part>& parts, int shift) {
+    for (const Part& p : parts) {
+      if (p.edge) {
+        edgeParts_[{size_t(p.s + shift), size_t(p.t + shift)}].push_back(p.edge);
+      } else {
+        auto& costs = graph_.nodeCost[size_t(p.t + shift)];
+        for (size_t c = 0; c < costs.size(); ++c) costs[c] += p.unary[c];
+      }
+    }
+  }
+
+  // Op i repeats op j of an earlier identical block when it touches the nodes j touches, shifted by the nodes in
+  // between, each with the same candidates, all in its own block or the one before.
+  bool repeats(size_t i, size_t j, const std::vector<int>& ends) const {
+    const std::vector<int>& there = opCosts_[j].ends;
+    int shift = int(nodesBefore_[i]) - int(nodesBefore_[j]);
+    if (ends.size() != there.size()) return false;
+    for (size_t k = 0; k < ends.size(); ++k) {
+      if ((ends[k] < 0) != (there[k] < 0)) return false;
+      if (ends[k] < 0) continue;
+      if (ends[k] != there[k] + shift || nodes_[size_t(ends[k])].choices != nodes_[size_t(there[k])].choices) return false;
+      if (blocks_.segmentOf[nodes_[size_t(ends[k])].op] + 1 < blocks_.segmentOf[i]) return false;
+    }
+    return true;
   }
 
   double computeTime(const ir::Op& op, const std::vector<ir::TensorLayout>& ins, const ir::TensorLayout& out) {
@@ -389,28 +480,38 @@ class Search {
 
   void addCosts() {
     const auto& ops = g_.ops();
+    opCosts_.resize(ops.size());
     for (size_t i = 0; i < ops.size(); ++i) {
       const ir::Op& op = ops[i];
       bool deciding = nodeOf_.count(i) > 0;
       int owner = deciding ? int(nodeOf_[i]) : (op.operands.empty() ? -1 : source_[size_t(op.operands[leadOf(op)])]);
+      std::vector<int> ends{owner};
+      for (ir::ValueId x : op.operands) ends.push_back(g_.value(x).role == ir::ValueRole::Param ? -1 : source_[size_t(x)]);
+      long j = blocks_.copiedOp(i);
+      if (j >= 0 && o_.reuseRepeatedBlocks && repeats(i, size_t(j), ends)) {
+        apply(opCosts_[size_t(j)].parts, int(nodesBefore_[i]) - int(nodesBefore_[size_t(j)]));
+        ++repeatedOps_;
+        continue;
+      }
+      OpCosts& here = opCosts_[i];
+      here.ends = ends;
       if (deciding) {
-        Node& n = nodes_[size_t(owner)];
-        for (size_t c = 0; c < n.candidates.size(); ++c) {
-          const ShardingDecision& d = n.decisions[c];
-          graph_.nodeCost[size_t(owner)][c] += computeTime(op, d.inputs, d.output);
-          int64_t params = 0;
-          for (size_t k = 0; k < op.operands.size(); ++k)
-            if (g_.value(op.operands[k]).role == ir::ValueRole::Param)
-              params += bytesOf(d.inputs[k].localShape(), g_.value(op.operands[k]).type.dtype);
-          paramBytes_[{size_t(owner), c}] = params;
-          if (o_.memoryLimit > 0 && params > o_.memoryLimit) graph_.nodeCost[size_t(owner)][c] = kInfeasible;
+        const Choices& ch = *nodes_[size_t(owner)].choices;
+        Part p;
+        p.t = owner;
+        for (size_t c = 0; c < ch.candidates.size(); ++c) {
+          const ShardingDecision& d = ch.decisions[c];
+          p.unary.push_back(computeTime(op, d.inputs, d.output));
         }
+        here.parts.push_back(std::move(p));
       } else if (owner >= 0 && follows(op)) {
         // A follower's own work: its local result's bytes.
-        for (size_t c = 0; c < nodes_[size_t(owner)].candidates.size(); ++c)
-          graph_.nodeCost[size_t(owner)][c] +=
-              double(bytesOf(layoutOf(op.results[0], c).localShape(), g_.value(op.results[0]).type.dtype)) /
-              o_.machine.comm.memoryBandwidth;
+        Part p;
+        p.t = owner;
+        for (size_t c = 0; c < nodes_[size_t(owner)].choices->candidates.size(); ++c)
+          p.unary.push_back(double(bytesOf(layoutOf(op.results[0], c).localShape(), g_.value(op.results[0]).type.dtype)) /
+                            o_.machine.comm.memoryBandwidth);
+        here.parts.push_back(std::move(p));
       }
       for (size_t k = 0; k < op.operands.size(); ++k) {
         ir::ValueId x = op.operands[k];
@@ -418,42 +519,129 @@ class Search {
         ir::DType t = g_.value(x).type.dtype;
         int s = source_[size_t(x)];
         // The layouts on each side, interned once per candidate; the pairs are then priced by id.
-        size_t ns = s < 0 ? 1 : nodes_[size_t(s)].candidates.size();
-        size_t nt = owner < 0 ? 1 : nodes_[size_t(owner)].candidates.size();
+        size_t ns = s < 0 ? 1 : nodes_[size_t(s)].choices->candidates.size();
+        size_t nt = owner < 0 ? 1 : nodes_[size_t(owner)].choices->candidates.size();
         std::vector<size_t> fromIds(ns), needIds(nt);
         for (size_t cs = 0; cs < ns; ++cs) fromIds[cs] = intern(layoutOf(x, cs));
         for (size_t ct = 0; ct < nt; ++ct) {
           ir::TensorLayout need;
-          if (deciding) need = nodes_[nodeOf_[i]].decisions[ct].inputs[k];
+          if (deciding) need = nodes_[nodeOf_[i]].choices->decisions[ct].inputs[k];
           else if (follows(op)) need = followerNeeds(op, k, withoutPartial(layoutOf(op.operands[leadOf(op)], ct)));
           else need = ir::TensorLayout::replicated(g_.value(x).type.shape, mesh_);
           needIds[ct] = intern(need);
         }
-        const Matrix& m = pairMatrix(fromIds, needIds, t);
-        addPair(s, owner, [&](size_t cs, size_t ct) { return m[s < 0 ? 0 : cs][owner < 0 ? 0 : ct]; });
+        addPair(here.parts, s, owner, pairMatrix(fromIds, needIds, t));
       }
+      apply(here.parts, 0);
     }
+    std::vector<Part> outputs;
     for (ir::ValueId v : g_.outputs()) {
       int s = source_[size_t(v)];
-      size_t whole = intern(ir::TensorLayout::replicated(g_.value(v).type.shape, mesh_));
-      ir::DType t = g_.value(v).type.dtype;
-      addPair(s, -1, [&, v, t, whole](size_t cs, size_t) { return pairCost(intern(layoutOf(v, cs)), whole, t); });
+      size_t ns = s < 0 ? 1 : nodes_[size_t(s)].choices->candidates.size();
+      std::vector<size_t> fromIds(ns);
+      for (size_t cs = 0; cs < ns; ++cs) fromIds[cs] = intern(layoutOf(v, cs));
+      addPair(outputs, s, -1, pairMatrix(fromIds, {intern(ir::TensorLayout::replicated(g_.value(v).type.shape, mesh_))}, g_.value(v).type.dtype));
     }
-    for (auto& [key, m] : edgeCosts_) graph_.addEdge(key.first, key.second, std::move(m));
+    apply(outputs, 0);
+    // An edge with one part shares its matrix; sums of the same parts (identical layers) are made once.
+    std::map<std::vector<const Matrix*>, std::shared_ptr<const Matrix>> sums;
+    for (auto& [key, parts] : edgeParts_) {
+      if (parts.size() == 1) {
+        graph_.addEdge(key.first, key.second, parts[0]);
+        continue;
+      }
+      std::vector<const Matrix*> ids;
+      for (const auto& p : parts) ids.push_back(p.get());
+      auto& sum = sums[ids];
+      if (!sum) {
+        auto m = std::make_shared<Matrix>(*parts[0]);
+        for (size_t q = 1; q < parts.size(); ++q)
+          for (size_t a = 0; a < m->size(); ++a)
+            for (size_t b = 0; b < (*m)[a].size(); ++b) (*m)[a][b] += (*parts[q])[a][b];
+        sum = std::move(m);
+      }
+      graph_.addEdge(key.first, key.second, sum);
+    }
   }
 
-  [[noreturn]] void infeasible() {
-    int64_t least = 0;
-    for (size_t k = 0; k < nodes_.size(); ++k) {
-      int64_t best = -1;
-      for (size_t c = 0; c < nodes_[k].candidates.size(); ++c) {
-        int64_t b = paramBytes_[{k, c}];
-        if (best < 0 || b < best) best = b;
+  struct Memory {
+    int64_t params = 0, activations = 0;
+    int64_t total() const { return params + activations; }
+  };
+
+  // Per rank under assignment a: every parameter's local share (once, however many ops read it; a follower's
+  // as its lead operand's layout slices it) and the peak of activations, estimated as the largest working set of
+  // one op (its non-parameter operands and its results).
+  Memory memoryOf(const Assignment& a) {
+    const auto& ops = g_.ops();
+    auto pick = [&](ir::ValueId v) { return source_[size_t(v)] < 0 ? size_t(0) : a[size_t(source_[size_t(v)])]; };
+    std::unordered_map<ir::ValueId, int64_t> params;
+    Memory m;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const ir::Op& op = ops[i];
+      auto node = nodeOf_.find(i);
+      int64_t working = 0;
+      for (size_t k = 0; k < op.operands.size(); ++k) {
+        ir::ValueId v = op.operands[k];
+        ir::DType t = g_.value(v).type.dtype;
+        if (g_.value(v).role != ir::ValueRole::Param) {
+          working += bytesOf(layoutOf(v, pick(v)).localShape(), t);
+          continue;
+        }
+        int64_t bytes = bytesOf(g_.value(v).type.shape, t);
+        if (node != nodeOf_.end())
+          bytes = bytesOf(nodes_[node->second].choices->decisions[a[node->second]].inputs[k].localShape(), t);
+        else if (follows(op) && !op.operands.empty()) {
+          ir::ValueId lead = op.operands[leadOf(op)];
+          bytes = bytesOf(followerNeeds(op, k, withoutPartial(layoutOf(lead, pick(lead)))).localShape(), t);
+        }
+        params.emplace(v, bytes);
       }
-      least += std::max<int64_t>(best, 0);
+      for (ir::ValueId r : op.results) working += bytesOf(layoutOf(r, pick(r)).localShape(), g_.value(r).type.dtype);
+      m.activations = std::max(m.activations, working);
     }
-    ir::fail("no strategy fits the memory limit of {} bytes per rank: the smallest parameter share any strategy "
-             "reaches is {} bytes per rank", o_.memoryLimit, least);
+    for (const auto& [v, bytes] : params) m.params += bytes;
+    return m;
+  }
+
+  // The cheapest assignment within the memory limit, by Lagrangian relaxation: each pick's parameter bytes are
+  // priced at lambda seconds a byte, lambda raised until the answer fits and then bisected down to the cheapest
+  // one that does. At the largest lambda the search minimises memory alone: when even that does not fit, the error
+  // says what it reaches.
+  Assignment fitMemory() {
+    const auto base = graph_.nodeCost;
+    auto solveAt = [&](double lambda) {
+      for (size_t k = 0; k < nodes_.size(); ++k)
+        for (size_t c = 0; c < base[k].size(); ++c)
+          graph_.nodeCost[k][c] = base[k][c] + lambda * double(nodes_[k].choices->paramBytes[c]);
+      Assignment x = solve(graph_, o_.algorithm);
+      graph_.nodeCost = base;
+      return x;
+    };
+    auto fits = [&](const Assignment& x) {
+      return totalCost(graph_, x) < kInfeasible && memoryOf(x).total() <= o_.memoryLimit;
+    };
+    // A byte first costs what reading it once does; up to 8^24 times that, where bytes outweigh any time.
+    double lo = 0, hi = 1 / o_.machine.comm.memoryBandwidth;
+    Assignment best = solveAt(hi);
+    for (int step = 0; !fits(best); ++step) {
+      if (step == 24) {
+        Memory m = memoryOf(best);
+        ir::fail("no strategy fits the memory limit of {} bytes per rank: the least any strategy needs is {} bytes "
+                 "per rank ({} of parameters, {} of activations)",
+                 o_.memoryLimit, m.total(), m.params, m.activations);
+      }
+      lo = hi;
+      hi *= 8;
+      best = solveAt(hi);
+    }
+    for (int step = 0; step < 12 && lo > 0; ++step) {
+      double mid = std::sqrt(lo * hi);
+      Assignment x = solveAt(mid);
+      if (fits(x)) hi = mid, best = std::move(x);
+      else lo = mid;
+    }
+    return best;
   }
 
   const ir::Graph& g_;
@@ -465,12 +653,17 @@ class Search {
   std::vector<ir::OpId> producers_;
   std::map<std::pair<ir::ValueId, size_t>, ir::TensorLayout> layouts_;
   std::map<std::pair<std::vector<int64_t>, int64_t>, std::unique_ptr<RedistributionPlanner>> planners_;
-  std::map<std::pair<size_t, size_t>, std::vector<std::vector<double>>> edgeCosts_;
-  std::map<std::pair<size_t, size_t>, int64_t> paramBytes_;
+  std::map<std::pair<size_t, size_t>, std::vector<std::shared_ptr<const Matrix>>> edgeParts_;
+  RepeatedBlocks blocks_;
+  std::vector<size_t> nodesBefore_;  // per op: the nodes of the ops before it
+  std::vector<OpCosts> opCosts_;
+  size_t repeatedOps_ = 0;
   std::unordered_map<std::string, size_t> layoutIds_;
   std::vector<ir::TensorLayout> interned_;
+  std::vector<std::vector<int8_t>> roles_;  // per interned layout
+  std::vector<double> localElements_;       // per interned layout
   std::unordered_map<uint64_t, double> pairMemo_;
-  std::unordered_map<std::string, Matrix> matrixMemo_;
+  std::unordered_map<std::string, std::shared_ptr<const Matrix>> matrixMemo_;
   CostGraph graph_;
 };
 

@@ -26,7 +26,8 @@ struct SearchOptions {
   int64_t devices = 1;
   SearchAlgorithm algorithm = SearchAlgorithm::Auto;
   MachineModel machine;
-  int64_t memoryLimit = 0;  // bytes of parameters per rank; 0 = none
+  int64_t memoryLimit = 0;  // bytes per rank (parameters and peak activations); 0 = none
+  bool reuseRepeatedBlocks = true;  // price a repeated layer's ops once (off: every op priced, for comparison)
 };
 
 struct OpChoice {
@@ -45,11 +46,14 @@ struct SearchResult {
   std::vector<OpChoice> choices;
   size_t nodes = 0, edges = 0;
   double searchSpace = 0;
-  int64_t paramBytesPerRank = 0;  // the deciding ops' parameters, as the chosen strategies slice them
+  size_t blocks = 0, blockClasses = 0;  // segments between single-value cuts, and distinct kinds among them
+  size_t repeatedOps = 0;               // ops priced by repeating an identical block's costs
+  int64_t paramBytesPerRank = 0;       // every parameter's share, as the chosen strategies slice them
+  int64_t activationBytesPerRank = 0;  // peak: the largest working set of one op
 };
 
 // The ops carrying a strategy attribute (assign-strategies) keep it. Throws ir::Error when no strategy fits the
-// memory limit, saying the smallest per-rank parameter bytes any candidate reaches.
+// memory limit, saying the least per-rank memory any strategy needs.
 SearchResult searchStrategies(const ir::Graph& g, const SearchOptions& options);
 
 // Every complete strategy whose estimated cost is within `withinRatio` of the best, cheapest first (for checking
@@ -57,6 +61,7 @@ SearchResult searchStrategies(const ir::Graph& g, const SearchOptions& options);
 struct RankedStrategy {
   ir::StrategyMap strategies;
   double estimatedCost = 0;
+  int64_t memoryBytes = 0;  // per rank: parameters and peak activations
 };
 std::vector<RankedStrategy> enumerateStrategies(const ir::Graph& g, const SearchOptions& options, double withinRatio,
                                                 double limit = 1e6);

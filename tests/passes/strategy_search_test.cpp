@@ -32,38 +32,51 @@ ir::Attributes attr(const char* n, std::vector<int64_t> v) {
   return a;
 }
 
-// x [B, S, D]; heads H; the MLP 4D wide. `prefix` renames every parameter; `kFirst` builds K before Q.
-Block block(int64_t B, int64_t S, int64_t D, int64_t H, const std::string& prefix = "", bool kFirst = false) {
+ir::ValueId addLayer(ir::Graph& g, ir::ValueId x, int64_t B, int64_t S, int64_t D, int64_t H,
+                     const std::string& prefix, bool kFirst, int layer) {
+  std::string tag = layer == 0 ? "" : "l" + std::to_string(layer) + ".";
+  auto param = [&](const std::string& n, std::vector<int64_t> dims) {
+    return g.addParam(tag + prefix + n, ir::Tensor(ir::DType::f32, ir::Shape(std::move(dims))));
+  };
+  auto node = [&](ir::OpKind k, std::vector<ir::ValueId> in, const std::string& name, ir::Attributes a = {}) {
+    return op(g, k, std::move(in), tag + name, std::move(a));
+  };
+  int64_t dh = D / H;
+  auto heads = [&](ir::ValueId v, const std::string& n, std::vector<int64_t> perm) {
+    ir::ValueId r = node(ir::OpKind::Reshape, {v}, n + ".r", attr("shape", {B, S, H, dh}));
+    return node(ir::OpKind::Transpose, {r}, n + ".t", attr("perm", perm));
+  };
+  ir::ValueId q = 0, k = 0;
+  if (kFirst) k = heads(node(ir::OpKind::MatMul, {x, param("wk", {D, D})}, "k"), "k", {0, 2, 3, 1});
+  q = heads(node(ir::OpKind::MatMul, {x, param("wq", {D, D})}, "q"), "q", {0, 2, 1, 3});
+  if (!kFirst) k = heads(node(ir::OpKind::MatMul, {x, param("wk", {D, D})}, "k"), "k", {0, 2, 3, 1});
+  ir::ValueId v = heads(node(ir::OpKind::MatMul, {x, param("wv", {D, D})}, "v"), "v", {0, 2, 1, 3});
+  ir::ValueId s = node(ir::OpKind::MatMul, {q, k}, "scores");
+  ir::Attributes ax;
+  ax.set("axis", int64_t{-1});
+  ir::ValueId p = node(ir::OpKind::Softmax, {s}, "att", ax);
+  ir::ValueId c = node(ir::OpKind::MatMul, {p, v}, "ctx");
+  ir::ValueId ct = node(ir::OpKind::Transpose, {c}, "ctx.t", attr("perm", {0, 2, 1, 3}));
+  ir::ValueId m = node(ir::OpKind::Reshape, {ct}, "merged", attr("shape", {B, S, D}));
+  ir::ValueId o = node(ir::OpKind::MatMul, {m, param("wo", {D, D})}, "o");
+  ir::ValueId r1 = node(ir::OpKind::Add, {x, o}, "r1");
+  ir::ValueId h = node(ir::OpKind::Relu, {node(ir::OpKind::MatMul, {r1, param("w1", {D, 4 * D})}, "up")}, "act");
+  ir::ValueId dn = node(ir::OpKind::MatMul, {h, param("w2", {4 * D, D})}, "down");
+  return node(ir::OpKind::Add, {r1, dn}, "y");
+}
+
+// x [B, S, D]; heads H; the MLP 4D wide. `prefix` renames every parameter; `kFirst` builds K before Q. `layers`
+// stacks that many blocks, each after the last; Block names the first one's weights, and later ones' ops and
+// weights are prefixed "l<layer>.".
+Block block(int64_t B, int64_t S, int64_t D, int64_t H, const std::string& prefix = "", bool kFirst = false,
+            int layers = 1) {
   Block b;
   ir::Graph& g = b.g;
   ir::ValueId x = g.addInput("x", {ir::DType::f32, {B, S, D}});
-  auto param = [&](const std::string& n, std::vector<int64_t> dims) {
-    return g.addParam(prefix + n, ir::Tensor(ir::DType::f32, ir::Shape(std::move(dims))));
-  };
   b.wq = prefix + "wq", b.wk = prefix + "wk", b.wv = prefix + "wv", b.wo = prefix + "wo", b.w1 = prefix + "w1",
   b.w2 = prefix + "w2";
-  int64_t dh = D / H;
-  auto heads = [&](ir::ValueId v, const std::string& n, std::vector<int64_t> perm) {
-    ir::ValueId r = op(g, ir::OpKind::Reshape, {v}, n + ".r", attr("shape", {B, S, H, dh}));
-    return op(g, ir::OpKind::Transpose, {r}, n + ".t", attr("perm", perm));
-  };
-  ir::ValueId q = 0, k = 0;
-  if (kFirst) k = heads(op(g, ir::OpKind::MatMul, {x, param("wk", {D, D})}, "k"), "k", {0, 2, 3, 1});
-  q = heads(op(g, ir::OpKind::MatMul, {x, param("wq", {D, D})}, "q"), "q", {0, 2, 1, 3});
-  if (!kFirst) k = heads(op(g, ir::OpKind::MatMul, {x, param("wk", {D, D})}, "k"), "k", {0, 2, 3, 1});
-  ir::ValueId v = heads(op(g, ir::OpKind::MatMul, {x, param("wv", {D, D})}, "v"), "v", {0, 2, 1, 3});
-  ir::ValueId s = op(g, ir::OpKind::MatMul, {q, k}, "scores");
-  ir::Attributes ax;
-  ax.set("axis", int64_t{-1});
-  ir::ValueId p = op(g, ir::OpKind::Softmax, {s}, "att", ax);
-  ir::ValueId c = op(g, ir::OpKind::MatMul, {p, v}, "ctx");
-  ir::ValueId ct = op(g, ir::OpKind::Transpose, {c}, "ctx.t", attr("perm", {0, 2, 1, 3}));
-  ir::ValueId m = op(g, ir::OpKind::Reshape, {ct}, "merged", attr("shape", {B, S, D}));
-  ir::ValueId o = op(g, ir::OpKind::MatMul, {m, param("wo", {D, D})}, "o");
-  ir::ValueId r1 = op(g, ir::OpKind::Add, {x, o}, "r1");
-  ir::ValueId h = op(g, ir::OpKind::Relu, {op(g, ir::OpKind::MatMul, {r1, param("w1", {D, 4 * D})}, "up")}, "act");
-  ir::ValueId dn = op(g, ir::OpKind::MatMul, {h, param("w2", {4 * D, D})}, "down");
-  g.setOutputs({op(g, ir::OpKind::Add, {r1, dn}, "y")});
+  for (int layer = 0; layer < layers; ++layer) x = addLayer(g, x, B, S, D, H, prefix, kFirst, layer);
+  g.setOutputs({x});
   return b;
 }
 
@@ -123,6 +136,28 @@ TEST(StrategySearch, ActivationBoundBlockGetsDataParallel) {
   }
 }
 
+// Four stacked blocks: the layers after the second are copies (a layer after a layer), their ops priced by
+// repeating the second's costs; the cost graph, the answer and its cost are those of pricing every op.
+TEST(StrategySearch, RepeatedLayersArePricedOnceWithTheSameAnswer) {
+  Block b = block(1, 8, 512, 8, "", false, 4);
+  for (int64_t ranks : {2, 8}) {
+    SearchOptions o;
+    o.devices = ranks;
+    SearchResult reused = searchStrategies(b.g, o);
+    o.reuseRepeatedBlocks = false;
+    SearchResult priced = searchStrategies(b.g, o);
+    // 20 ops per layer; the third and fourth layers repeat the second (the first reads the graph input, which
+    // holds no cut, so it is cut differently).
+    EXPECT_EQ(reused.repeatedOps, 2u * 20u) << ranks;
+    EXPECT_EQ(priced.repeatedOps, 0u);
+    EXPECT_EQ(reused.blockClasses, priced.blockClasses);
+    EXPECT_EQ(reused.edges, priced.edges);
+    EXPECT_EQ(reused.totalCost, priced.totalCost);
+    EXPECT_EQ(reused.strategies.ops, priced.strategies.ops);
+    EXPECT_EQ(reused.strategies.ops.at("MatMul_l3.w2").inputSplits, (Splits{{1, 1, ranks}, {ranks, 1}}));
+  }
+}
+
 TEST(StrategySearch, FixedOpsKeepTheirStrategy) {
   Block b = block(1, 8, 512, 8);
   ir::StrategyMap fixed;
@@ -142,19 +177,53 @@ TEST(StrategySearch, FixedOpsKeepTheirStrategy) {
   EXPECT_TRUE(seen);
 }
 
+// x [512, 256] through w1 [256, 1024] and w2 [1024, 256] on 4 ranks. Unlimited, the cheapest strategy needs
+// 2 MiB per rank; under a 2,000,000-byte limit the search finds the cheapest strategy that fits (every one is
+// listed to check it).
+TEST(StrategySearch, AMemoryLimitPicksTheCheapestStrategyThatFits) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {ir::DType::f32, {512, 256}});
+  ir::ValueId w1 = g.addParam("w1", ir::Tensor(ir::DType::f32, ir::Shape({256, 1024})));
+  ir::ValueId w2 = g.addParam("w2", ir::Tensor(ir::DType::f32, ir::Shape({1024, 256})));
+  ir::ValueId h = op(g, ir::OpKind::Relu, {op(g, ir::OpKind::MatMul, {x, w1}, "up")}, "act");
+  g.setOutputs({op(g, ir::OpKind::MatMul, {h, w2}, "down")});
+  SearchOptions o;
+  o.devices = 4;
+  SearchResult free = searchStrategies(g, o);
+  // Rows over 2 and columns over 2: half of each weight (1 MiB) and 1 MiB of activations (the first product).
+  EXPECT_EQ(free.strategies.ops.at("MatMul_w1").inputSplits, (Splits{{2, 1}, {1, 2}}));
+  EXPECT_EQ(free.paramBytesPerRank, 1048576);
+  EXPECT_EQ(free.activationBytesPerRank, 1048576);
+  o.memoryLimit = 2000000;
+  SearchResult limited = searchStrategies(g, o);
+  // Megatron's split: a quarter of each weight; the largest working set is the second product's input slice and
+  // its whole partial-sum output.
+  EXPECT_EQ(limited.strategies.ops.at("MatMul_w1").inputSplits, (Splits{{1, 1}, {1, 4}}));
+  EXPECT_EQ(limited.strategies.ops.at("MatMul_w2").inputSplits, (Splits{{1, 4}, {4, 1}}));
+  EXPECT_EQ(limited.paramBytesPerRank, 524288);
+  EXPECT_EQ(limited.activationBytesPerRank, 1048576);
+  EXPECT_GT(limited.totalCost, free.totalCost);
+  o.memoryLimit = 0;
+  double best = kInfeasible;
+  for (const RankedStrategy& s : enumerateStrategies(g, o, 1e9))
+    if (s.memoryBytes <= 2000000) best = std::min(best, s.estimatedCost);
+  EXPECT_NEAR(limited.totalCost, best, 1e-12);
+}
+
 TEST(StrategySearch, AnImpossibleMemoryLimitSaysTheSmallestReachable) {
   Block b = block(1, 8, 64, 8);
   SearchOptions o;
   o.devices = 4;
   o.memoryLimit = 1000;
-  // Parameters: 4 of 64x64 and 2 of 64x256 f32 = 196608 bytes; split over 4 ranks at best: 49152.
+  // Parameters: 4 of 64x64 and 2 of 64x256 f32 = 196608 bytes; split over 4 ranks at best: 49152. Activations: the
+  // largest working set of one op (a residual add's or the attention context's) under that strategy.
   try {
     searchStrategies(b.g, o);
     FAIL() << "expected an error";
   } catch (const ir::Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "no strategy fits the memory limit of 1000 bytes per rank: the smallest parameter share any strategy "
-              "reaches is 49152 bytes per rank");
+              "no strategy fits the memory limit of 1000 bytes per rank: the least any strategy needs is 53760 bytes "
+              "per rank (49152 of parameters, 4608 of activations)");
   }
 }
 

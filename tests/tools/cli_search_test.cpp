@@ -43,6 +43,33 @@ TEST(CliSearch, WritesAStrategyForEveryMatMulAndAReport) {
   EXPECT_EQ(report["ranks"], 2);
   EXPECT_EQ(report["ops"].size(), 3u);
   EXPECT_TRUE(report["ops"][0].contains("next_best"));
+  // Column, column, row: a half of each weight and of the first two biases, the last bias whole; the flattening of
+  // the whole input (64x784 f32 in and out) is the largest working set.
+  EXPECT_EQ(s.ops.at("MatMul_layer1.weight").inputSplits, (std::vector<std::vector<int64_t>>{{1, 1}, {1, 2}}));
+  EXPECT_EQ(report["memory_per_rank"]["parameters"], (784 * 512 + 512 * 512 + 512 * 10 + 512 + 512) * 4 / 2 + 40);
+  EXPECT_EQ(report["memory_per_rank"]["activations"], 2 * 64 * 784 * 4);
+  EXPECT_NE(r.out.find("memory per rank: 1740840 bytes (1339432 of parameters, 401408 of activations at the peak)"),
+            std::string::npos)
+      << r.out;
+}
+
+// --search propagate starts from the fixed op and gives every open one a strategy.
+TEST(CliSearch, PropagateFillsInFromTheFixedOps) {
+  TempDir dir("search_propagate");
+  std::string model = demoModel(dir);
+  ir::StrategyMap fixed;
+  fixed.ops["MatMul_layer1.weight"] = {{{1, 1}, {1, 2}}, 0};
+  frontend::writeStrategyFile(fixed, dir / "fixed.json", frontend::StrategyFormat::Shardc);
+  auto r = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "--strategy", dir / "fixed.json",
+                   "--search", "propagate", "-o", dir / "s.json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  ir::StrategyMap s = frontend::readStrategyFile(dir / "s.json");
+  EXPECT_EQ(s.ops.size(), 3u);
+  EXPECT_EQ(s.ops.at("MatMul_layer1.weight").inputSplits, (std::vector<std::vector<int64_t>>{{1, 1}, {1, 2}}));
+  auto bad = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "--search", "greedy", "-o",
+                     dir / "s2.json"});
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("--search: greedy not in {propagate,exact,dp,auto}"), std::string::npos) << bad.err;
 }
 
 TEST(CliSearch, GivenStrategiesAreKept) {
@@ -63,9 +90,10 @@ TEST(CliSearch, AnImpossibleMemoryLimitIsOneErrorAndNoFile) {
   std::string model = demoModel(dir);
   auto r = runCli({"search", model, "--shape", "x=64x28x28", "--ranks", "2", "--memory-limit", "1000", "-o", dir / "s.json"});
   EXPECT_EQ(r.status, 1);
-  // Weights 784x512, 512x512, 512x10 f32 (layers' biases are not searched): 2,674,688 bytes, halved.
-  EXPECT_EQ(r.err, "shardc: error: no strategy fits the memory limit of 1000 bytes per rank: the smallest parameter "
-                   "share any strategy reaches is 1337344 bytes per rank\n");
+  // Weights 784x512, 512x512, 512x10 and biases 512, 512, 10 f32: 2,678,824 bytes, halved; activations: the
+  // flattening of the whole input, 64x784 f32 in and out.
+  EXPECT_EQ(r.err, "shardc: error: no strategy fits the memory limit of 1000 bytes per rank: the least any strategy "
+                   "needs is 1740820 bytes per rank (1339412 of parameters, 401408 of activations)\n");
   EXPECT_FALSE(std::filesystem::exists(dir / "s.json"));
 }
 
@@ -132,7 +160,10 @@ TEST(CliSearch, SimulateEstimatesJobsTooLargeToRun) {
     ASSERT_EQ(r.status, 0) << r.err;
     std::string head = "simulate: " + std::to_string(n) + " ranks, 3 deciding ops (0 searched): estimated ";
     ASSERT_EQ(r.out.rfind(head, 0), 0u) << r.out;
-    EXPECT_NE(r.out.find("ms per run, 2674688 bytes of parameters per rank"), std::string::npos) << r.out;
+    // Every weight and bias whole; the input, whole on every rank, flattened in and out (4096x784 f32 twice).
+    EXPECT_NE(r.out.find("ms per run, 2678824 bytes of parameters and 25690112 of activations per rank"),
+              std::string::npos)
+        << r.out;
     ms.push_back(std::stod(r.out.substr(head.size())));
   }
   EXPECT_LT(ms[1], ms[0]);

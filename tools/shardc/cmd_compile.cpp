@@ -51,9 +51,9 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--checkpoint-strategy", args->compile.checkpointStrategy,
                   "The strategy the slices were saved with (default: --strategy), or none for one whole checkpoint");
   cmd->add_option("--search", args->search,
-                  "Choose the strategies of the ops --strategy leaves open: exact, dp or auto (default: they follow "
+                  "Choose the strategies of the ops --strategy leaves open: propagate, dp, exact or auto (default: they follow "
                   "their producers)")
-      ->check(CLI::IsMember({"exact", "dp", "auto"}));
+      ->check(CLI::IsMember({"propagate", "exact", "dp", "auto"}));
   cmd->add_option("--machine", args->machine, "With --search: the machine file `shardc calibrate` wrote")
       ->check(CLI::ExistingFile);
   addModelOptions(*cmd, args->model);

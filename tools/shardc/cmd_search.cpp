@@ -31,8 +31,10 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--ranks", args->ranks, "Ranks of the job")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--strategy", args->fixed, "Strategies to keep (the training strategy, or a few annotations)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--search", args->algorithm, "exact, dp (graph elimination) or auto (default)")
-      ->check(CLI::IsMember({"exact", "dp", "auto"}));
+  cmd->add_option("--search", args->algorithm,
+                  "propagate (greedy from the fixed ops), dp (graph elimination), exact (branch and bound) or auto "
+                  "(default)")
+      ->check(CLI::IsMember({"propagate", "exact", "dp", "auto"}));
   cmd->add_option("--memory-limit", args->memoryLimit, "Parameter bytes per rank (default: no limit)");
   cmd->add_option("-o,--output", args->output, "The strategy file to write")->required();
   cmd->add_option("--format", args->format, "shardc (default), mindspore-json or mindspore-pb")

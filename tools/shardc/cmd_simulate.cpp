@@ -25,8 +25,8 @@ void addSimulateCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("--ranks", args->ranks, "Ranks of the job")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--strategy", args->strategy, "The strategy (ops it leaves open are searched)")->check(CLI::ExistingFile);
   cmd->add_option("--machine", args->machine, "The machine file `shardc calibrate` wrote")->check(CLI::ExistingFile);
-  cmd->add_option("--search", args->algorithm, "For open ops: exact, dp or auto (default)")
-      ->check(CLI::IsMember({"exact", "dp", "auto"}));
+  cmd->add_option("--search", args->algorithm, "For open ops: propagate, dp, exact or auto (default)")
+      ->check(CLI::IsMember({"propagate", "exact", "dp", "auto"}));
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
     ir::Graph g = loadModel(args->model, out);
@@ -40,8 +40,9 @@ void addSimulateCommand(CLI::App& app, std::ostream& out, int& status) {
     size_t open = 0;
     for (const auto& c : r.choices) open += !c.fixed;
     out << fmt::format("simulate: {} ranks, {} deciding ops ({} searched): estimated {:.3f} ms per run, {} bytes of "
-                       "parameters per rank\n",
-                       args->ranks, r.choices.size(), open, r.totalCost * 1e3, r.paramBytesPerRank);
+                       "parameters and {} of activations per rank\n",
+                       args->ranks, r.choices.size(), open, r.totalCost * 1e3, r.paramBytesPerRank,
+                       r.activationBytesPerRank);
     status = 0;
   });
 }

@@ -21,10 +21,11 @@ std::string splitsText(const ir::OpStrategy& s) {
 }  // namespace
 
 passes::SearchAlgorithm parseSearchAlgorithm(const std::string& name) {
+  if (name == "propagate") return passes::SearchAlgorithm::Propagate;
   if (name == "exact") return passes::SearchAlgorithm::Exact;
   if (name == "dp") return passes::SearchAlgorithm::Elimination;
   if (name == "auto") return passes::SearchAlgorithm::Auto;
-  ir::fail("--search {}: expected exact, dp or auto", name);
+  ir::fail("--search {}: expected propagate, dp, exact or auto", name);
 }
 
 passes::SearchResult searchWithFixed(const ir::Graph& g, const ir::StrategyMap& fixed, const passes::SearchOptions& o) {
@@ -40,6 +41,11 @@ passes::SearchResult searchWithFixed(const ir::Graph& g, const ir::StrategyMap& 
 void printSearchSummary(const passes::SearchResult& r, std::ostream& out) {
   out << fmt::format("search: {} deciding ops, {} edges, {:.3g} candidate assignments; estimated {:.3f} ms per run\n",
                      r.nodes, r.edges, r.searchSpace, r.totalCost * 1e3);
+  out << fmt::format("  memory per rank: {} bytes ({} of parameters, {} of activations at the peak)\n",
+                     r.paramBytesPerRank + r.activationBytesPerRank, r.paramBytesPerRank, r.activationBytesPerRank);
+  if (r.repeatedOps > 0)
+    out << fmt::format("  {} blocks of {} kinds; {} ops priced once for all their repeats\n", r.blocks, r.blockClasses,
+                       r.repeatedOps);
   for (const auto& c : r.choices) {
     std::string alt = c.nextBestTotal == passes::kInfeasible
                           ? std::string("none")
@@ -55,6 +61,10 @@ std::string searchReportJson(const passes::SearchResult& r, int64_t ranks) {
   j["estimated_seconds"] = r.totalCost;
   j["deciding_ops"] = r.nodes;
   j["search_space"] = r.searchSpace;
+  j["memory_per_rank"] = {{"parameters", r.paramBytesPerRank},
+                          {"activations", r.activationBytesPerRank},
+                          {"total", r.paramBytesPerRank + r.activationBytesPerRank}};
+  j["blocks"] = {{"segments", r.blocks}, {"kinds", r.blockClasses}, {"repeated_ops", r.repeatedOps}};
   for (const auto& c : r.choices) {
     nlohmann::json o;
     o["op"] = c.op;

@@ -11,7 +11,7 @@
 
 namespace shardc::tools {
 
-passes::SearchAlgorithm parseSearchAlgorithm(const std::string& name);  // exact, dp, auto
+passes::SearchAlgorithm parseSearchAlgorithm(const std::string& name);  // propagate, dp, exact, auto
 
 // Searches strategies for the ops of `g` that `fixed` leaves open; returns fixed + chosen.
 passes::SearchResult searchWithFixed(const ir::Graph& g, const ir::StrategyMap& fixed, const passes::SearchOptions& o);
