@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "ir/type_inference.h"
 #include "passes/strategy_search.h"
 
@@ -60,9 +62,23 @@ ir::Graph stack(int layers, int64_t B, int64_t S, int64_t D, int64_t H) {
   return g;
 }
 
-
 double seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+struct Timed {
+  passes::SearchResult result;
+  double seconds = 0;
+};
+
+Timed timedSearch(const ir::Graph& g, int64_t ranks, passes::SearchAlgorithm algorithm, bool reuse = true) {
+  passes::SearchOptions o;
+  o.devices = ranks;
+  o.algorithm = algorithm;
+  o.reuseRepeatedBlocks = reuse;
+  auto t0 = std::chrono::steady_clock::now();
+  passes::SearchResult r = passes::searchStrategies(g, o);
+  return {std::move(r), seconds(t0)};
 }
 
 // The exact solver on small stacks, against elimination; it runs on its own thread so that a case past the cap
@@ -73,16 +89,12 @@ void exactTable(double cap) {
   for (int layers : {1, 2, 4})
     for (int64_t ranks : {2, 8}) {
       ir::Graph g = stack(layers, 8, 128, 1024, 16);
+      auto [dp, sdp] = timedSearch(g, ranks, passes::SearchAlgorithm::Elimination);
+      passes::SearchResult pr = timedSearch(g, ranks, passes::SearchAlgorithm::Propagate).result;
       passes::SearchOptions o;
       o.devices = ranks;
-      auto t0 = std::chrono::steady_clock::now();
-      o.algorithm = passes::SearchAlgorithm::Elimination;
-      passes::SearchResult dp = passes::searchStrategies(g, o);
-      double sdp = seconds(t0);
-      o.algorithm = passes::SearchAlgorithm::Propagate;
-      passes::SearchResult pr = passes::searchStrategies(g, o);
       o.algorithm = passes::SearchAlgorithm::Exact;
-      t0 = std::chrono::steady_clock::now();
+      auto t0 = std::chrono::steady_clock::now();
       auto exact = std::async(std::launch::async, [g, o] { return passes::searchStrategies(g, o); });
       if (exact.wait_for(std::chrono::duration<double>(cap)) != std::future_status::ready) {
         std::printf("| %d | %lld | %.3g | > %.0f | - | %.3f | %.3f | %.3f |\n", layers, (long long)ranks, dp.searchSpace,
@@ -113,28 +125,13 @@ int main(int argc, char** argv) {
   for (int layers : layerList) {
     ir::Graph g = stack(layers, 8, 128, 1024, 16);
     for (int64_t ranks : rankList) {
-      passes::SearchOptions o;
-      o.devices = ranks;
-      auto t0 = std::chrono::steady_clock::now();
-      o.algorithm = passes::SearchAlgorithm::Propagate;
-      passes::SearchResult pr = passes::searchStrategies(g, o);
-      double spr = seconds(t0);
-      t0 = std::chrono::steady_clock::now();
-      o.algorithm = passes::SearchAlgorithm::Elimination;
-      passes::SearchResult dp = passes::searchStrategies(g, o);
-      double sdp = seconds(t0);
-      t0 = std::chrono::steady_clock::now();
-      o.algorithm = passes::SearchAlgorithm::Auto;
-      passes::SearchResult au = passes::searchStrategies(g, o);
-      double sau = seconds(t0);
+      auto [pr, spr] = timedSearch(g, ranks, passes::SearchAlgorithm::Propagate);
+      auto [dp, sdp] = timedSearch(g, ranks, passes::SearchAlgorithm::Elimination);
+      auto [au, sau] = timedSearch(g, ranks, passes::SearchAlgorithm::Auto);
       // Pricing every op again is the cost of not finding the repeated layers; only where it stays within the cap.
       std::string every = "-";
-      if (sau * double(layers) < cap) {
-        t0 = std::chrono::steady_clock::now();
-        o.reuseRepeatedBlocks = false;
-        passes::searchStrategies(g, o);
-        every = std::to_string(seconds(t0)).substr(0, 5);
-      }
+      if (sau * double(layers) < cap)
+        every = fmt::format("{:.3f}", timedSearch(g, ranks, passes::SearchAlgorithm::Auto, false).seconds);
       std::printf("| %d | %lld | %zu | %.3g | %.3f | %.3f | %.3f | %s | %.3f | %.3f |\n", layers, (long long)ranks,
                   dp.nodes, dp.searchSpace, spr, sdp, sau, every.c_str(), pr.totalCost * 1e3, au.totalCost * 1e3);
       std::fflush(stdout);

@@ -20,6 +20,12 @@ namespace shardc::passes {
 struct MachineModel {
   double peakFlops = 50e9;  // generated kernels' measured rate on this machine (README figures)
   CommCostModel comm;       // alpha, bandwidth between ranks, memory bandwidth
+  // A MatMul whose local right operand is larger than the core's cache streams it again, from the shared last-level
+  // cache, for every block of matmulRowBlock rows of the left one (the generated kernel's loop order: one row at a
+  // time). The re-reads' rate was fitted to the demo MLP's measured latencies (benchmarks/search_ranking.sh).
+  double cacheBytes = 1 << 20;    // per core (L2)
+  double cacheBandwidth = 80e9;   // bytes per second re-read from the last-level cache
+  int64_t matmulRowBlock = 1;
 };
 
 struct SearchOptions {

@@ -2,6 +2,8 @@
 // split by itself — column-parallel Q/K/V and first MLP matmul, head-parallel attention, row-parallel output
 // projection and second MLP matmul (one all-reduce each), every weight sliced over all ranks — and with a large batch and small weights, data parallel. Variants (renamed parameters, another node order, 8 and 16 heads) get the same answer, and every
 // answer's cost is the exact solver's.
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "ir/error.h"
@@ -208,6 +210,28 @@ TEST(StrategySearch, AMemoryLimitPicksTheCheapestStrategyThatFits) {
   for (const RankedStrategy& s : enumerateStrategies(g, o, 1e9))
     if (s.memoryBytes <= 2000000) best = std::min(best, s.estimatedCost);
   EXPECT_NEAR(limited.totalCost, best, 1e-12);
+}
+
+// x [64, 784] · w [784, 512] on 2 ranks. Split by rows, each rank's whole w (1.6 MB) is larger than the 1 MiB
+// cache: the kernel streams it again for each of its other 31 rows, from the last-level cache, which costs where
+// it is slower than the arithmetic. Split by columns, a rank's half (0.8 MB) stays in the cache.
+TEST(StrategySearch, AWeightLargerThanTheCacheIsStreamedPerRow) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {ir::DType::f32, {64, 784}});
+  g.setOutputs({op(g, ir::OpKind::MatMul, {x, g.addParam("w", ir::Tensor(ir::DType::f32, ir::Shape({784, 512})))}, "y")});
+  auto costs = [&](double cacheBytes) {
+    SearchOptions o;
+    o.devices = 2;
+    o.machine.cacheBytes = cacheBytes;
+    std::map<Splits, double> c;
+    for (const RankedStrategy& s : enumerateStrategies(g, o, 1e9)) c[s.strategies.ops.at("MatMul_w").inputSplits] = s.estimatedCost;
+    return c;
+  };
+  std::map<Splits, double> small = costs(1 << 20), large = costs(1e9);
+  double flops = 2.0 * 32 * 784 * 512 / 50e9, restream = 31.0 * 784 * 512 * 4 / 80e9;
+  EXPECT_NEAR(small.at({{2, 1}, {1, 1}}) - large.at({{2, 1}, {1, 1}}), restream - flops, 1e-12);
+  EXPECT_DOUBLE_EQ(small.at({{1, 1}, {1, 2}}), large.at({{1, 1}, {1, 2}}));
+  EXPECT_LT(small.at({{1, 1}, {1, 2}}), small.at({{2, 1}, {1, 1}}));
 }
 
 TEST(StrategySearch, AnImpossibleMemoryLimitSaysTheSmallestReachable) {

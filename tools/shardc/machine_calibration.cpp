@@ -91,6 +91,7 @@ passes::MachineModel readMachineModel(const std::string& path) {
   positive("memory_bandwidth", m.comm.memoryBandwidth);
   positive("alpha", m.comm.alpha);
   positive("bandwidth", m.comm.bandwidth);
+  positive("cache_bytes", m.cacheBytes);
   return m;
 }
 
@@ -101,11 +102,15 @@ std::string machineModelJson(const passes::MachineModel& m) {
   j["memory_bandwidth"] = m.comm.memoryBandwidth;
   j["alpha"] = m.comm.alpha;
   j["bandwidth"] = m.comm.bandwidth;
+  j["cache_bytes"] = m.cacheBytes;
   return j.dump(2) + "\n";
 }
 
 passes::MachineModel calibrateMachine(const std::string& workDir, int ranks, std::ostream& log) {
   passes::MachineModel m;
+  // glibc reads the cache sizes from cpuid; virtual machines without sysfs cache entries still answer.
+  if (long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE); l2 > 0) m.cacheBytes = double(l2);
+  log << fmt::format("calibrate: L2 cache {} KiB per core\n", int64_t(m.cacheBytes) / 1024);
   {
     // The generated matmul kernel: 2 * 256 * 512 * 512 flops.
     ir::Graph g;
