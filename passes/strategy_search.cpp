@@ -284,6 +284,8 @@ class Search {
         return v;
       };
       double here = localCost(a[k]);
+      c.computeCost = computeCost_[k].empty() ? 0 : computeCost_[k][a[k]];
+      c.communicationCost = here - c.computeCost;
       for (size_t alt = 0; alt < n.choices->candidates.size(); ++alt) {
         if (alt == a[k]) continue;
         double t = r.totalCost - here + localCost(alt);
@@ -416,6 +418,7 @@ class Search {
     int s = -1, t = -1;
     std::shared_ptr<const Matrix> edge;
     std::vector<double> unary;
+    bool compute = false;  // the unary costs are local work, not redistribution
   };
   struct OpCosts {
     std::vector<int> ends;  // the nodes it touches: its owner, then each operand's source (-1: none)
@@ -444,6 +447,11 @@ class Search {
       } else {
         auto& costs = graph_.nodeCost[size_t(p.t + shift)];
         for (size_t c = 0; c < costs.size(); ++c) costs[c] += p.unary[c];
+        if (p.compute) {
+          auto& work = computeCost_[size_t(p.t + shift)];
+          work.resize(costs.size());
+          for (size_t c = 0; c < costs.size(); ++c) work[c] += p.unary[c];
+        }
       }
     }
   }
@@ -489,6 +497,7 @@ class Search {
   void addCosts() {
     const auto& ops = g_.ops();
     opCosts_.resize(ops.size());
+    computeCost_.resize(nodes_.size());
     for (size_t i = 0; i < ops.size(); ++i) {
       const ir::Op& op = ops[i];
       bool deciding = nodeOf_.count(i) > 0;
@@ -507,6 +516,7 @@ class Search {
         const Choices& ch = *nodes_[size_t(owner)].choices;
         Part p;
         p.t = owner;
+        p.compute = true;
         for (size_t c = 0; c < ch.candidates.size(); ++c) {
           const ShardingDecision& d = ch.decisions[c];
           p.unary.push_back(computeTime(op, d.inputs, d.output));
@@ -516,6 +526,7 @@ class Search {
         // A follower's own work: its local result's bytes.
         Part p;
         p.t = owner;
+        p.compute = true;
         for (size_t c = 0; c < nodes_[size_t(owner)].choices->candidates.size(); ++c)
           p.unary.push_back(double(bytesOf(layoutOf(op.results[0], c).localShape(), g_.value(op.results[0]).type.dtype)) /
                             o_.machine.comm.memoryBandwidth);
@@ -665,6 +676,7 @@ class Search {
   RepeatedBlocks blocks_;
   std::vector<size_t> nodesBefore_;  // per op: the nodes of the ops before it
   std::vector<OpCosts> opCosts_;
+  std::vector<std::vector<double>> computeCost_;  // per node and pick: the compute parts of its own cost
   size_t repeatedOps_ = 0;
   std::unordered_map<std::string, size_t> layoutIds_;
   std::vector<ir::TensorLayout> interned_;

@@ -41,6 +41,8 @@ struct OpChoice {
   std::string key;            // the strategy key written
   ir::OpStrategy chosen;
   double ownCost = 0;         // seconds: its compute and the redistributions it alone causes
+  double computeCost = 0;     // seconds: its local work and its followers'
+  double communicationCost = 0;  // seconds: the redistributions into and out of it (shared with its neighbours)
   bool fixed = false;         // given by the user or the training strategy
   ir::OpStrategy nextBest;    // the runner-up with the others' picks unchanged
   double nextBestTotal = 0;   // the whole graph's cost with it

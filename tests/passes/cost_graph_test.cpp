@@ -94,12 +94,16 @@ TEST(CostGraph, EliminationIsExactOnSeriesParallelGraphs) {
       CostGraph g = seriesParallel(r, 2 + r.below(11), ranks);  // up to 12 ops
       EliminationStats stats;
       double dp = totalCost(g, solveByElimination(g, &stats));
+      double automatic = totalCost(g, solve(g, SearchAlgorithm::Auto));
       double exact = totalCost(g, solveExact(g));
       EXPECT_EQ(stats.fixed, 0u) << "seed " << seed;
-      if (std::isinf(exact))
+      if (std::isinf(exact)) {
         EXPECT_TRUE(std::isinf(dp));
-      else
+        EXPECT_TRUE(std::isinf(automatic));
+      } else {
         EXPECT_NEAR(dp, exact, 1e-9 * exact) << "ranks " << ranks << " seed " << seed;
+        EXPECT_NEAR(automatic, exact, 1e-9 * exact) << "ranks " << ranks << " seed " << seed;
+      }
       ++cases;
     }
   EXPECT_EQ(cases, 180);

@@ -50,8 +50,9 @@ void printSearchSummary(const passes::SearchResult& r, std::ostream& out) {
     std::string alt = c.nextBestTotal == passes::kInfeasible
                           ? std::string("none")
                           : fmt::format("{} (+{:.3f} ms)", splitsText(c.nextBest), (c.nextBestTotal - r.totalCost) * 1e3);
-    out << fmt::format("  {:<40} {}{}  own {:.3f} ms; next best {}\n", c.key, splitsText(c.chosen),
-                       c.fixed ? " (fixed)" : "", c.ownCost * 1e3, alt);
+    out << fmt::format("  {:<40} {}{}  compute {:.3f} ms, communication {:.3f} ms; next best {}\n", c.key,
+                       splitsText(c.chosen), c.fixed ? " (fixed)" : "", c.computeCost * 1e3,
+                       c.communicationCost * 1e3, alt);
   }
 }
 
@@ -72,6 +73,8 @@ std::string searchReportJson(const passes::SearchResult& r, int64_t ranks) {
     o["strategy"] = c.chosen.inputSplits;
     o["fixed"] = c.fixed;
     o["own_seconds"] = c.ownCost;
+    o["compute_seconds"] = c.computeCost;
+    o["communication_seconds"] = c.communicationCost;
     if (c.nextBestTotal != passes::kInfeasible) {
       o["next_best"] = c.nextBest.inputSplits;
       o["next_best_total_seconds"] = c.nextBestTotal;
