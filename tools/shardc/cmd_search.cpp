@@ -35,7 +35,8 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
                   "propagate (greedy from the fixed ops), dp (graph elimination), exact (branch and bound) or auto "
                   "(default)")
       ->check(CLI::IsMember({"propagate", "exact", "dp", "auto"}));
-  cmd->add_option("--memory-limit", args->memoryLimit, "Parameter bytes per rank (default: no limit)");
+  cmd->add_option("--memory-limit", args->memoryLimit,
+                  "Bytes per rank, parameters and peak activations (default: no limit)");
   cmd->add_option("-o,--output", args->output, "The strategy file to write")->required();
   cmd->add_option("--format", args->format, "shardc (default), mindspore-json or mindspore-pb")
       ->check(CLI::IsMember({"shardc", "mindspore-json", "mindspore-pb"}));
