@@ -24,6 +24,9 @@ void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector
                           const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
 
 void emitMatMul(LoopBuilder& lb, const KernelArgs& a);
+// f32 MatMul of matrices (rank >= 2), blocked for the target's vector registers and the caches; false (nothing
+// emitted) for other types and ranks.
+bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a);
 void emitReduce(LoopBuilder& lb, const KernelArgs& a);
 void emitSoftmax(LoopBuilder& lb, const KernelArgs& a);
 void emitTranspose(LoopBuilder& lb, const KernelArgs& a);

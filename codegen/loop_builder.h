@@ -17,6 +17,9 @@ class LoopBuilder {
   LoopBuilder(llvm::IRBuilder<>& b, llvm::Function* f) : b_(b), f_(f) {}
 
   llvm::IRBuilder<>& builder() { return b_; }
+  // The target's widest vector registers (bits): kernels that block for registers size their tiles by it.
+  int vectorBits() const { return vectorBits_; }
+  void setVectorBits(int bits) { vectorBits_ = bits; }
   llvm::Value* i64(int64_t v) { return b_.getInt64(static_cast<uint64_t>(v)); }
 
   // for (iv = 0; iv < extent; ++iv) body(iv); the insertion point ends after the loop.
@@ -37,6 +40,7 @@ class LoopBuilder {
  private:
   llvm::IRBuilder<>& b_;
   llvm::Function* f_;
+  int vectorBits_ = 128;
 };
 
 }  // namespace shardc::codegen

@@ -1,10 +1,12 @@
-// MatMul with numpy semantics: broadcast batch dims, 1-D operands promoted. The loop order i, k, j keeps the
-// innermost loop contiguous in B and C so LLVM vectorises it.
+// MatMul with numpy semantics: broadcast batch dims, 1-D operands promoted. f32 matrices go to the blocked kernel
+// (gemm_kernel.cpp); the rest use the loop order i, k, j, which keeps the innermost loop contiguous in B and C so
+// LLVM vectorises it.
 #include "codegen/kernels.h"
 
 namespace shardc::codegen {
 
 void emitMatMul(LoopBuilder& lb, const KernelArgs& a) {
+  if (emitBlockedMatMul(lb, a)) return;
   llvm::IRBuilder<>& b = lb.builder();
   const ir::TensorType& ta = a.graph.value(a.op.operands[0]).type;
   const ir::TensorType& tb = a.graph.value(a.op.operands[1]).type;

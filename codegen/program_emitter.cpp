@@ -8,6 +8,7 @@
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/Target/TargetMachine.h>
 
 #include "codegen/collective_emitter.h"
@@ -32,6 +33,9 @@ class ProgramEmitter {
       : ctx_(ctx), p_(p), g_(p.graph), module_(std::make_unique<llvm::Module>(p.name, ctx)), b_(ctx) {
     module_->setTargetTriple(tm.getTargetTriple().str());
     module_->setDataLayout(tm.createDataLayout());
+    // Features the CPU name implies count too (--cpu x86-64-v3 has AVX2 without saying so).
+    const llvm::MCSubtargetInfo& sti = *tm.getMCSubtargetInfo();
+    vectorBits_ = sti.checkFeatures("+avx512f") ? 512 : sti.checkFeatures("+avx2") ? 256 : 128;
   }
 
   std::unique_ptr<llvm::Module> build() {
@@ -114,6 +118,7 @@ class ProgramEmitter {
       llvm::IRBuilder<> kb(ctx_);
       kb.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
       LoopBuilder lb(kb, f);
+      lb.setVectorBits(vectorBits_);
       std::vector<llvm::Value*> resultPtrs, operandPtrs;
       for (size_t i = 0; i < op.results.size(); ++i) resultPtrs.push_back(f->getArg(unsigned(i)));
       for (size_t i = 0; i < externals.size(); ++i) operandPtrs.push_back(f->getArg(unsigned(op.results.size() + i)));
@@ -279,6 +284,7 @@ class ProgramEmitter {
   std::map<ValueId, BufferSource> sources_;
   std::vector<uint32_t> groupMasks_;  // runtime group i+1 runs along the axes of mask i
   bool needsMpi_ = false;
+  int vectorBits_ = 128;
   llvm::Value *inputsArg_ = nullptr, *outputsArg_ = nullptr, *arenaArg_ = nullptr, *weightsArg_ = nullptr;
 };
 

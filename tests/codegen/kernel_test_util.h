@@ -41,13 +41,14 @@ inline ir::Tensor randomTensor(ir::DType t, ir::Shape shape, uint32_t seed, bool
 
 // Fills result types, runs the default pipeline, then compares executable and interpreter within 1e-5.
 inline void expectCompiledEqualsInterpreter(ir::Graph g, const std::vector<ir::Tensor>& inputs, const std::string& name,
-                                            double rtol = 1e-5, double atol = 1e-6) {
+                                            double rtol = 1e-5, double atol = 1e-6,
+                                            const codegen::CodegenOptions& codegen = {}) {
   for (const ir::Op& op : g.ops()) g.value(op.results[0]).type = ir::inferResultTypes(g, op)[0];
   std::ostringstream dump;
   tools::prepareGraph(g, {}, dump);
   std::vector<ir::Tensor> expected = ir::interpret(g, inputs);
   std::string dir = workDir(name);
-  std::vector<ir::Tensor> got = tools::compileAndRun(g, inputs, dir);
+  std::vector<ir::Tensor> got = tools::compileAndRun(g, inputs, dir, codegen);
   std::filesystem::remove_all(dir);
   ASSERT_EQ(got.size(), expected.size());
   for (size_t i = 0; i < got.size(); ++i) {

@@ -1,0 +1,153 @@
+// f32 MatMul blocked for registers and caches. C is cut into tiles of MR rows by NR columns (NR = two vector
+// registers); a tile's MR x 2 accumulators stay in registers while k runs over a block of KC, each step loading two
+// vectors of B and broadcasting one element of A per row into fused multiply-adds. k is blocked by KC so a tile's
+// strip of B (KC x NR) stays in L1, and columns by NC so the B block a row of tiles sweeps (KC x NC) stays in L2.
+// Every extent is static: the edges (rows past the last full tile, columns past the last full vector) get their
+// own instantiations, the last partial vector through masked loads and stores.
+#include <llvm/IR/Intrinsics.h>
+
+#include "codegen/kernels.h"
+
+namespace shardc::codegen {
+namespace {
+
+constexpr int64_t kKc = 256;  // k per block: a 256 x 32 strip of B is 32 KiB (L1 is 48 KiB)
+constexpr int64_t kNc = 512;  // columns per block: 256 x 512 of B is 512 KiB (L2 is 1 MiB)
+
+struct Gemm {
+  LoopBuilder& lb;
+  llvm::IRBuilder<>& b;
+  llvm::Value *A, *B, *C;  // this batch's matrices
+  int64_t m, k, n;
+  int64_t lanes, mr;
+  llvm::Type* f32;
+  llvm::VectorType* vec;
+
+  llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b.CreateInBoundsGEP(f32, base, index); }
+  llvm::Value* add(llvm::Value* x, int64_t c) { return c == 0 ? x : b.CreateAdd(x, lb.i64(c), "", true, true); }
+  llvm::Value* mul(llvm::Value* x, int64_t c) { return c == 1 ? x : b.CreateMul(x, lb.i64(c), "", true, true); }
+
+  // A mask of the first `active` lanes, or null for all of them.
+  llvm::Value* mask(int64_t active) {
+    if (active == lanes) return nullptr;
+    std::vector<llvm::Constant*> bits;
+    for (int64_t l = 0; l < lanes; ++l) bits.push_back(b.getInt1(l < active));
+    return llvm::ConstantVector::get(bits);
+  }
+  llvm::Value* loadVec(llvm::Value* ptr, llvm::Value* msk) {
+    if (!msk) return b.CreateAlignedLoad(vec, ptr, llvm::Align(4));
+    return b.CreateMaskedLoad(vec, ptr, llvm::Align(4), msk, llvm::Constant::getNullValue(vec));
+  }
+  void storeVec(llvm::Value* v, llvm::Value* ptr, llvm::Value* msk) {
+    if (!msk) b.CreateAlignedStore(v, ptr, llvm::Align(4));
+    else b.CreateMaskedStore(v, ptr, llvm::Align(4), msk);
+  }
+
+  // The tile of `rows` rows at i0 and `widths` vectors (the last may be partial) at j0, over k in [k0, k0 + kl).
+  void tile(llvm::Value* i0, llvm::Value* j0, int64_t rows, const std::vector<int64_t>& widths, llvm::Value* k0,
+            int64_t kl) {
+    size_t nv = widths.size();
+    std::vector<llvm::Value*> masks;
+    for (int64_t w : widths) masks.push_back(mask(w));
+    std::vector<llvm::AllocaInst*> acc(size_t(rows) * nv);
+    for (int64_t r = 0; r < rows; ++r) {
+      llvm::Value* row = mul(add(i0, r), n);
+      for (size_t v = 0; v < nv; ++v) {
+        acc[size_t(r) * nv + v] = lb.slot(vec);
+        b.CreateStore(loadVec(at(C, b.CreateAdd(row, add(j0, int64_t(v) * lanes))), masks[v]), acc[size_t(r) * nv + v]);
+      }
+    }
+    llvm::Function* fma = llvm::Intrinsic::getDeclaration(b.GetInsertBlock()->getModule(), llvm::Intrinsic::fma, {vec});
+    lb.loop(kl, [&](llvm::Value* kk) {
+      llvm::Value* kIdx = b.CreateAdd(k0, kk);
+      llvm::Value* bRow = b.CreateAdd(mul(kIdx, n), j0);
+      std::vector<llvm::Value*> bv;
+      for (size_t v = 0; v < nv; ++v) bv.push_back(loadVec(at(B, add(bRow, int64_t(v) * lanes)), masks[v]));
+      for (int64_t r = 0; r < rows; ++r) {
+        llvm::Value* a = b.CreateLoad(f32, at(A, b.CreateAdd(mul(add(i0, r), k), kIdx)));
+        llvm::Value* splat = b.CreateVectorSplat(unsigned(lanes), a);
+        for (size_t v = 0; v < nv; ++v) {
+          llvm::AllocaInst* slot = acc[size_t(r) * nv + v];
+          b.CreateStore(b.CreateCall(fma, {splat, bv[v], b.CreateLoad(vec, slot)}), slot);
+        }
+      }
+    });
+    for (int64_t r = 0; r < rows; ++r) {
+      llvm::Value* row = mul(add(i0, r), n);
+      for (size_t v = 0; v < nv; ++v)
+        storeVec(b.CreateLoad(vec, acc[size_t(r) * nv + v]), at(C, b.CreateAdd(row, add(j0, int64_t(v) * lanes))),
+                 masks[v]);
+    }
+  }
+
+  // Every tile of `rows` rows at i0 across the columns [j0, j0 + nc).
+  void rowOfTiles(llvm::Value* i0, int64_t rows, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl) {
+    int64_t nr = 2 * lanes;
+    lb.loop(nc / nr, [&](llvm::Value* jb) { tile(i0, b.CreateAdd(j0, mul(jb, nr)), rows, {lanes, lanes}, k0, kl); });
+    int64_t rest = nc % nr;
+    if (rest == 0) return;
+    std::vector<int64_t> widths;
+    for (int64_t left = rest; left > 0; left -= lanes) widths.push_back(std::min(left, lanes));
+    tile(i0, add(j0, nc - rest), rows, widths, k0, kl);
+  }
+
+  void block(llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl) {
+    lb.loop(m / mr, [&](llvm::Value* ib) { rowOfTiles(mul(ib, mr), mr, j0, nc, k0, kl); });
+    if (m % mr) rowOfTiles(lb.i64(m - m % mr), m % mr, j0, nc, k0, kl);
+  }
+
+  void columns(llvm::Value* j0, int64_t nc) {
+    lb.loop(k / kKc, [&](llvm::Value* kb) { block(j0, nc, mul(kb, kKc), kKc); });
+    if (k % kKc) block(j0, nc, lb.i64(k - k % kKc), k % kKc);
+  }
+
+  void run() {
+    // C starts at zero; every k block adds to it.
+    lb.loop(m * n, [&](llvm::Value* i) { b.CreateStore(llvm::ConstantFP::get(f32, 0.0), at(C, i)); });
+    lb.loop(n / kNc, [&](llvm::Value* jc) { columns(mul(jc, kNc), kNc); });
+    if (n % kNc) columns(lb.i64(n - n % kNc), n % kNc);
+  }
+};
+
+}  // namespace
+
+bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
+  const ir::TensorType& ta = a.graph.value(a.op.operands[0]).type;
+  const ir::TensorType& tb = a.graph.value(a.op.operands[1]).type;
+  const ir::TensorType& tc = a.graph.value(a.op.results[0]).type;
+  if (tc.dtype != ir::DType::f32 || ta.shape.rank() < 2 || tb.shape.rank() < 2) return false;
+  llvm::IRBuilder<>& b = lb.builder();
+  const ir::Shape &sa = ta.shape, &sb = tb.shape;
+  int64_t m = sa.dims[sa.rank() - 2], k = sa.dims[sa.rank() - 1], n = sb.dims[sb.rank() - 1];
+  ir::Shape batchA(std::vector<int64_t>(sa.dims.begin(), sa.dims.end() - 2));
+  ir::Shape batchB(std::vector<int64_t>(sb.dims.begin(), sb.dims.end() - 2));
+  ir::Shape batch;
+  ir::broadcastShapes(batchA, batchB, batch);
+  std::vector<int64_t> strideA = broadcastStrides(batchA, batch), strideB = broadcastStrides(batchB, batch);
+  for (auto& s : strideA) s *= m * k;
+  for (auto& s : strideB) s *= k * n;
+  std::vector<int64_t> strideC = batch.strides();
+  for (auto& s : strideC) s *= m * n;
+  // Registers: 32 vector registers with AVX-512 hold 8 x 2 accumulators, two of B and a broadcast; 16 with AVX2 or
+  // SSE hold 6 x 2.
+  int64_t lanes = lb.vectorBits() / 32, mr = lb.vectorBits() >= 512 ? 8 : 6;
+  llvm::Type* f32 = b.getFloatTy();
+  lb.loopNest(batch.dims, [&](const std::vector<llvm::Value*>& ivs) {
+    Gemm gemm{lb,
+              b,
+              b.CreateInBoundsGEP(f32, a.operands[0], lb.linearIndex(ivs, strideA)),
+              b.CreateInBoundsGEP(f32, a.operands[1], lb.linearIndex(ivs, strideB)),
+              b.CreateInBoundsGEP(f32, a.results[0], lb.linearIndex(ivs, strideC)),
+              m,
+              k,
+              n,
+              lanes,
+              mr,
+              f32,
+              llvm::FixedVectorType::get(f32, unsigned(lanes))};
+    gemm.run();
+  });
+  return true;
+}
+
+}  // namespace shardc::codegen
