@@ -1,9 +1,11 @@
 // f32 MatMul blocked for registers and caches. C is cut into tiles of MR rows by NR columns (NR = two vector
-// registers); a tile's MR x 2 accumulators stay in registers while k runs over a block of KC, each step loading two
+// registers; more for the last rows when fewer than MR remain); a tile's MR x 2 accumulators stay in registers while k runs over a block of KC, each step loading two
 // vectors of B and broadcasting one element of A per row into fused multiply-adds. k is blocked by KC so a tile's
 // strip of B (KC x NR) stays in L1, and columns by NC so the B block a row of tiles sweeps (KC x NC) stays in L2.
 // Every extent is static: the edges (rows past the last full tile, columns past the last full vector) get their
 // own instantiations, the last partial vector through masked loads and stores.
+#include <algorithm>
+
 #include <llvm/IR/Intrinsics.h>
 
 #include "codegen/kernels.h"
@@ -13,15 +15,18 @@ namespace {
 
 constexpr int64_t kKc = 256;  // k per block: a 256 x 32 strip of B is 32 KiB (L1 is 48 KiB)
 constexpr int64_t kNc = 512;  // columns per block: 256 x 512 of B is 512 KiB (L2 is 1 MiB)
+constexpr int64_t kPackRows = 128;  // B is packed for MatMuls of at least this many rows
 
 struct Gemm {
   LoopBuilder& lb;
   llvm::IRBuilder<>& b;
   llvm::Value *A, *B, *C;  // this batch's matrices
   int64_t m, k, n;
-  int64_t lanes, mr;
+  int64_t lanes, mr, accumulators;
   llvm::Type* f32;
   llvm::VectorType* vec;
+  llvm::Value* panels = nullptr;  // KC x NC floats on the stack when B is packed
+  llvm::Value* aPanel = nullptr;  // KC x MR floats: a row of tiles' A, packed with B
 
   llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b.CreateInBoundsGEP(f32, base, index); }
   llvm::Value* add(llvm::Value* x, int64_t c) { return c == 0 ? x : b.CreateAdd(x, lb.i64(c), "", true, true); }
@@ -44,8 +49,10 @@ struct Gemm {
   }
 
   // The tile of `rows` rows at i0 and `widths` vectors (the last may be partial) at j0, over k in [k0, k0 + kl).
+  // B is read at bBase + (bK0 + kk) * bStride + v * lanes for step kk and vector v: B itself (B + j0, n, k0) or a
+  // packed panel (its start, NR, 0).
   void tile(llvm::Value* i0, llvm::Value* j0, int64_t rows, const std::vector<int64_t>& widths, llvm::Value* k0,
-            int64_t kl) {
+            int64_t kl, llvm::Value* bBase, int64_t bStride, llvm::Value* bK0, llvm::Value* aPacked = nullptr) {
     size_t nv = widths.size();
     std::vector<llvm::Value*> masks;
     for (int64_t w : widths) masks.push_back(mask(w));
@@ -60,11 +67,12 @@ struct Gemm {
     llvm::Function* fma = llvm::Intrinsic::getDeclaration(b.GetInsertBlock()->getModule(), llvm::Intrinsic::fma, {vec});
     lb.loop(kl, [&](llvm::Value* kk) {
       llvm::Value* kIdx = b.CreateAdd(k0, kk);
-      llvm::Value* bRow = b.CreateAdd(mul(kIdx, n), j0);
+      llvm::Value* bRow = mul(b.CreateAdd(bK0, kk), bStride);
       std::vector<llvm::Value*> bv;
-      for (size_t v = 0; v < nv; ++v) bv.push_back(loadVec(at(B, add(bRow, int64_t(v) * lanes)), masks[v]));
+      for (size_t v = 0; v < nv; ++v) bv.push_back(loadVec(at(bBase, add(bRow, int64_t(v) * lanes)), masks[v]));
       for (int64_t r = 0; r < rows; ++r) {
-        llvm::Value* a = b.CreateLoad(f32, at(A, b.CreateAdd(mul(add(i0, r), k), kIdx)));
+        llvm::Value* a = aPacked ? b.CreateLoad(f32, at(aPacked, add(mul(kk, rows), r)))
+                                 : b.CreateLoad(f32, at(A, b.CreateAdd(mul(add(i0, r), k), kIdx)));
         llvm::Value* splat = b.CreateVectorSplat(unsigned(lanes), a);
         for (size_t v = 0; v < nv; ++v) {
           llvm::AllocaInst* slot = acc[size_t(r) * nv + v];
@@ -80,20 +88,58 @@ struct Gemm {
     }
   }
 
-  // Every tile of `rows` rows at i0 across the columns [j0, j0 + nc).
-  void rowOfTiles(llvm::Value* i0, int64_t rows, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl) {
-    int64_t nr = 2 * lanes;
-    lb.loop(nc / nr, [&](llvm::Value* jb) { tile(i0, b.CreateAdd(j0, mul(jb, nr)), rows, {lanes, lanes}, k0, kl); });
+  // Every tile of `rows` rows at i0 across the columns [j0, j0 + nc). Fewer rows get wider tiles: the
+  // accumulators are independent chains of multiply-adds, and the FMA units need about 8 in flight. Full tiles
+  // read B from `packed` when it is given.
+  void rowOfTiles(llvm::Value* i0, int64_t rows, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl,
+                  llvm::Value* packed) {
+    bool fromPanels = packed && rows == mr;
+    int64_t nv = fromPanels ? 2 : std::clamp<int64_t>(accumulators / rows, 2, 8), nr = nv * lanes;
+    std::vector<int64_t> full(size_t(nv), lanes);
+    if (fromPanels) packA(i0, k0, kl);
+    lb.loop(nc / nr, [&](llvm::Value* jb) {
+      llvm::Value* j = b.CreateAdd(j0, mul(jb, nr));
+      if (fromPanels) tile(i0, j, rows, full, k0, kl, at(packed, mul(jb, kl * nr)), nr, lb.i64(0), aPanel);
+      else tile(i0, j, rows, full, k0, kl, at(B, j), n, k0);
+    });
     int64_t rest = nc % nr;
     if (rest == 0) return;
     std::vector<int64_t> widths;
     for (int64_t left = rest; left > 0; left -= lanes) widths.push_back(std::min(left, lanes));
-    tile(i0, add(j0, nc - rest), rows, widths, k0, kl);
+    llvm::Value* j = add(j0, nc - rest);
+    tile(i0, j, rows, widths, k0, kl, at(B, j), n, k0);
+  }
+
+  // B's block [k0, k0 + kl) x [j0, j0 + nc) as panels of NR columns, each kl x NR contiguous: a tile then reads
+  // consecutive lines instead of one line every n floats, which the caches' sets cannot all hold when n is a
+  // large power of two. Columns past the last full panel are not packed.
+  void pack(llvm::Value* packed, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl) {
+    int64_t nr = 2 * lanes;
+    lb.loop(kl, [&](llvm::Value* kk) {
+      llvm::Value* row = b.CreateAdd(mul(b.CreateAdd(k0, kk), n), j0);
+      lb.loop(nc / nr, [&](llvm::Value* p) {
+        llvm::Value* from = b.CreateAdd(row, mul(p, nr));
+        llvm::Value* to = b.CreateAdd(mul(p, kl * nr), mul(kk, nr));
+        for (int64_t v = 0; v < 2; ++v)
+          storeVec(loadVec(at(B, add(from, v * lanes)), nullptr), at(packed, add(to, v * lanes)), nullptr);
+      });
+    });
+  }
+
+  // The tile's rows of A over [k0, k0 + kl), k-major: a step's MR values share one line, and MR rows n floats
+  // apart no longer compete for the same cache sets.
+  void packA(llvm::Value* i0, llvm::Value* k0, int64_t kl) {
+    lb.loop(kl, [&](llvm::Value* kk) {
+      for (int64_t r = 0; r < mr; ++r)
+        b.CreateStore(b.CreateLoad(f32, at(A, b.CreateAdd(mul(add(i0, r), k), b.CreateAdd(k0, kk)))),
+                      at(aPanel, add(mul(kk, mr), r)));
+    });
   }
 
   void block(llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl) {
-    lb.loop(m / mr, [&](llvm::Value* ib) { rowOfTiles(mul(ib, mr), mr, j0, nc, k0, kl); });
-    if (m % mr) rowOfTiles(lb.i64(m - m % mr), m % mr, j0, nc, k0, kl);
+    if (panels) pack(panels, j0, nc, k0, kl);
+    lb.loop(m / mr, [&](llvm::Value* ib) { rowOfTiles(mul(ib, mr), mr, j0, nc, k0, kl, panels); });
+    if (m % mr) rowOfTiles(lb.i64(m - m % mr), m % mr, j0, nc, k0, kl, panels);
   }
 
   void columns(llvm::Value* j0, int64_t nc) {
@@ -102,6 +148,11 @@ struct Gemm {
   }
 
   void run() {
+    // Packing costs a pass over B per block; with enough rows of tiles reading each block it pays.
+    if (m >= kPackRows) {
+      panels = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * kNc)));
+      aPanel = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * mr)));
+    }
     // C starts at zero; every k block adds to it.
     lb.loop(m * n, [&](llvm::Value* i) { b.CreateStore(llvm::ConstantFP::get(f32, 0.0), at(C, i)); });
     lb.loop(n / kNc, [&](llvm::Value* jc) { columns(mul(jc, kNc), kNc); });
@@ -143,6 +194,7 @@ bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
               n,
               lanes,
               mr,
+              2 * mr,
               f32,
               llvm::FixedVectorType::get(f32, unsigned(lanes))};
     gemm.run();

@@ -1,7 +1,8 @@
 // The blocked f32 MatMul against the reference interpreter, for every vector width it is built for: AVX-512 (this
 // machine), AVX2 (x86-64-v3) and SSE (x86-64-v2), each run here. Shapes cover a single element, odd sizes, rows
 // past the last full tile (the tile is 8 rows with AVX-512, 6 otherwise), columns past the last full vector and
-// past the last full tile, k past one block of 256 and n past one block of 512, and batched operands, broadcast.
+// past the last full tile, k past one block of 256 and n past one block of 512, batched operands, broadcast, and
+// MatMuls of 128 rows or more, whose operands are packed.
 #include <gtest/gtest.h>
 
 #include "kernel_test_util.h"
@@ -20,6 +21,8 @@ const std::vector<Case> kCases = {
     {{1, 1}, {1, 1}},          {{1, 255}, {255, 17}},  {{3, 17}, {17, 5}},     {{17, 255}, {255, 3}},
     {{9, 300}, {300, 40}},     {{13, 513}, {513, 33}}, {{7, 20}, {20, 600}},   {{64, 64}, {64, 64}},
     {{2, 3, 5, 9}, {9, 17}},   {{5, 9}, {2, 9, 31}},   {{2, 6, 10}, {2, 10, 6}},
+    // 128 rows or more: A and B packed, with row, column and k tails
+    {{130, 300}, {300, 70}},   {{257, 20}, {20, 600}}, {{2, 128, 17}, {17, 33}},
 };
 
 void expectAll(const std::string& cpu, const std::string& tag) {
