@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Does the cost model rank strategies as the machine does? The demo MLP at batch 64 on 2 ranks: every complete
 # strategy whose estimated cost is within 3x of the best (`shardc search --enumerate`) is compiled and its median
-# latency measured; prints the table and Kendall's tau between estimated and measured latency. With MACHINE=calibrate
+# latency measured (the best of ROUNDS interleaved rounds, default 3); prints the table and Kendall's tau between
+# estimated and measured latency. With MACHINE=calibrate
 # the cost model uses this machine's figures (`shardc calibrate`), otherwise the built-in defaults.
 # Usage: [MACHINE=calibrate] benchmarks/search_ranking.sh [BUILD_DIR] [REPEAT]
 set -euo pipefail
@@ -20,10 +21,19 @@ if [ "${MACHINE:-}" = calibrate ]; then
 fi
 "$shardc" search "$work/mlp.onnx" --shape x=64x28x28 --ranks 2 --enumerate "$work/enum" --within 3 -o /dev/null "${machine[@]}"
 : > "$work/table.tsv"
+# Compile every strategy, then time them in interleaved rounds and keep each one's best median: this shared
+# machine drifts over the minutes a single pass takes, which would otherwise rank early and late runs apart.
 while IFS=$'\t' read -r n est; do
-  "$shardc" compile "$work/mlp.onnx" --shape x=64x28x28 --ranks 2 --strategy "$work/enum/strategy_$n.json" -o "$work/o" -q </dev/null
-  log=$(mpirun -np 2 "$work/o/bin/rank_0" --input "x=$work/x.npy" --warmup 20 --repeat "$repeat" 2>&1 >/dev/null </dev/null)
-  median=$(echo "$log" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
+  "$shardc" compile "$work/mlp.onnx" --shape x=64x28x28 --ranks 2 --strategy "$work/enum/strategy_$n.json" -o "$work/o$n" -q </dev/null
+done < "$work/enum/estimates.tsv"
+for round in $(seq "${ROUNDS:-3}"); do
+  while IFS=$'\t' read -r n est; do
+    log=$(mpirun -np 2 "$work/o$n/bin/rank_0" --input "x=$work/x.npy" --warmup 20 --repeat "$repeat" 2>&1 >/dev/null </dev/null)
+    echo "$n $(echo "$log" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')" >> "$work/medians.txt"
+  done < "$work/enum/estimates.tsv"
+done
+while IFS=$'\t' read -r n est; do
+  median=$(awk -v n="$n" '$1 == n { if (best == "" || $2 < best) best = $2 } END { print best }' "$work/medians.txt")
   splits=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['ops']; print(' '.join(k.split('_')[1].split('.')[0]+'='+str(v['strategy']).replace(' ','') for k,v in sorted(d.items())))" "$work/enum/strategy_$n.json")
   printf '%s\t%s\t%s\t%s\n' "$n" "$est" "$median" "$splits" >> "$work/table.tsv"
 done < "$work/enum/estimates.tsv"

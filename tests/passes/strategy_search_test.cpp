@@ -82,6 +82,17 @@ Block block(int64_t B, int64_t S, int64_t D, int64_t H, const std::string& prefi
   return b;
 }
 
+// The machine the tests price on, fixed so that recalibrating the defaults does not move them: arithmetic slow
+// against the links (50 GFLOP/s; 8 GB/s and 5 us a step between ranks), a MatMul kernel that streams a large
+// weight once per row.
+SearchOptions testOptions() {
+  SearchOptions o;
+  o.machine.peakFlops = 50e9;
+  o.machine.comm = {5e-6, 8e9, 40e9};
+  o.machine.matmulRowBlock = 1;
+  return o;
+}
+
 int64_t allReduces(const ir::Graph& g0, const ir::StrategyMap& s, int64_t ranks) {
   ir::Graph g = g0;
   assignStrategies(g, s);
@@ -94,7 +105,7 @@ int64_t allReduces(const ir::Graph& g0, const ir::StrategyMap& s, int64_t ranks)
 }
 
 void expectExact(const ir::Graph& g, int64_t ranks, const SearchResult& r) {
-  SearchOptions exact;
+  SearchOptions exact = testOptions();
   exact.devices = ranks;
   exact.algorithm = SearchAlgorithm::Exact;
   EXPECT_NEAR(r.totalCost, searchStrategies(g, exact).totalCost, 1e-12);
@@ -105,7 +116,7 @@ TEST(StrategySearch, WeightBoundBlockGetsATensorSplit) {
     for (int variant = 0; variant < 4; ++variant) {
       int64_t heads = variant == 3 ? 16 : 8;
       Block b = block(1, 8, 512, heads, variant == 1 ? "layer7." : "", variant == 2);
-      SearchOptions o;
+      SearchOptions o = testOptions();
       o.devices = ranks;
       SearchResult r = searchStrategies(b.g, o);
       std::string what = "ranks " + std::to_string(ranks) + " variant " + std::to_string(variant);
@@ -123,7 +134,7 @@ TEST(StrategySearch, WeightBoundBlockGetsATensorSplit) {
 TEST(StrategySearch, ActivationBoundBlockGetsDataParallel) {
   for (int64_t ranks : {2, 4, 8}) {
     Block b = block(64, 64, 32, 8);
-    SearchOptions o;
+    SearchOptions o = testOptions();
     o.devices = ranks;
     SearchResult r = searchStrategies(b.g, o);
     // Rows (batch or sequence positions) over all ranks, every weight whole.
@@ -143,7 +154,7 @@ TEST(StrategySearch, ActivationBoundBlockGetsDataParallel) {
 TEST(StrategySearch, RepeatedLayersArePricedOnceWithTheSameAnswer) {
   Block b = block(1, 8, 512, 8, "", false, 4);
   for (int64_t ranks : {2, 8}) {
-    SearchOptions o;
+    SearchOptions o = testOptions();
     o.devices = ranks;
     SearchResult reused = searchStrategies(b.g, o);
     o.reuseRepeatedBlocks = false;
@@ -165,7 +176,7 @@ TEST(StrategySearch, FixedOpsKeepTheirStrategy) {
   ir::StrategyMap fixed;
   fixed.ops["MatMul_wq"] = {Splits{{1, 4, 1}, {1, 1}}, 0};
   assignStrategies(b.g, fixed);
-  SearchOptions o;
+  SearchOptions o = testOptions();
   o.devices = 4;
   SearchResult r = searchStrategies(b.g, o);
   EXPECT_EQ(r.strategies.ops.count("MatMul_wq"), 0u);
@@ -189,7 +200,7 @@ TEST(StrategySearch, AMemoryLimitPicksTheCheapestStrategyThatFits) {
   ir::ValueId w2 = g.addParam("w2", ir::Tensor(ir::DType::f32, ir::Shape({1024, 256})));
   ir::ValueId h = op(g, ir::OpKind::Relu, {op(g, ir::OpKind::MatMul, {x, w1}, "up")}, "act");
   g.setOutputs({op(g, ir::OpKind::MatMul, {h, w2}, "down")});
-  SearchOptions o;
+  SearchOptions o = testOptions();
   o.devices = 4;
   SearchResult free = searchStrategies(g, o);
   // Rows over 2 and columns over 2: half of each weight (1 MiB) and 1 MiB of activations (the first product).
@@ -220,7 +231,7 @@ TEST(StrategySearch, AWeightLargerThanTheCacheIsStreamedPerRow) {
   ir::ValueId x = g.addInput("x", {ir::DType::f32, {64, 784}});
   g.setOutputs({op(g, ir::OpKind::MatMul, {x, g.addParam("w", ir::Tensor(ir::DType::f32, ir::Shape({784, 512})))}, "y")});
   auto costs = [&](double cacheBytes) {
-    SearchOptions o;
+    SearchOptions o = testOptions();
     o.devices = 2;
     o.machine.cacheBytes = cacheBytes;
     std::map<Splits, double> c;
@@ -236,7 +247,7 @@ TEST(StrategySearch, AWeightLargerThanTheCacheIsStreamedPerRow) {
 
 TEST(StrategySearch, AnImpossibleMemoryLimitSaysTheSmallestReachable) {
   Block b = block(1, 8, 64, 8);
-  SearchOptions o;
+  SearchOptions o = testOptions();
   o.devices = 4;
   o.memoryLimit = 1000;
   // Parameters: 4 of 64x64 and 2 of 64x256 f32 = 196608 bytes; split over 4 ranks at best: 49152. Activations: the

@@ -48,11 +48,11 @@ TEST(CliSearch, WritesAStrategyForEveryMatMulAndAReport) {
   EXPECT_EQ(s.ops.at("MatMul_layer1.weight").inputSplits, (std::vector<std::vector<int64_t>>{{1, 1}, {1, 2}}));
   EXPECT_EQ(report["memory_per_rank"]["parameters"], (784 * 512 + 512 * 512 + 512 * 10 + 512 + 512) * 4 / 2 + 40);
   EXPECT_EQ(report["memory_per_rank"]["activations"], 2 * 64 * 784 * 4);
-  // The first layer's own work: 2·64·256·784 flops at 50 GFLOP/s, and at 40 GB/s its operands' and result's local
-  // bytes (x 64x784, w 784x256, y 64x256) and its followers' results (bias add, relu: 64x256 each).
+  // The first layer's own work: 2·64·256·784 flops at 185 GFLOP/s, and at 40 GB/s its operands' and result's
+  // local bytes (x 64x784, w 784x256, y 64x256) and its followers' results (bias add, relu: 64x256 each).
   EXPECT_EQ(report["ops"][0]["key"], "MatMul_layer1.weight");
   EXPECT_NEAR(report["ops"][0]["compute_seconds"].get<double>(),
-              2.0 * 64 * 256 * 784 / 50e9 + (64 * 784 + 784 * 256 + 3 * 64 * 256) * 4 / 40e9, 1e-12);
+              2.0 * 64 * 256 * 784 / 185e9 + (64 * 784 + 784 * 256 + 3 * 64 * 256) * 4 / 40e9, 1e-12);
   // Its column-split output is gathered for the second layer.
   EXPECT_GT(report["ops"][0]["communication_seconds"].get<double>(), 0);
   EXPECT_NE(r.out.find("memory per rank: 1740840 bytes (1339432 of parameters, 401408 of activations at the peak)"),
