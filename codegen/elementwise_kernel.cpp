@@ -17,6 +17,13 @@ llvm::Value* callMath(llvm::IRBuilder<>& b, const char* f32Name, const char* f64
   return b.CreateCall(fn, {x});
 }
 
+// The constant v of type t, splat to x's vector width when x is a vector (a GEMM epilogue works on vectors).
+llvm::Value* constantLike(LoopBuilder& lb, DType t, double v, llvm::Value* x) {
+  llvm::Value* c = lb.constant(t, v);
+  if (auto* vt = llvm::dyn_cast<llvm::VectorType>(x->getType())) return lb.builder().CreateVectorSplat(vt->getElementCount(), c);
+  return c;
+}
+
 llvm::Value* intrinsic(llvm::IRBuilder<>& b, llvm::Intrinsic::ID id, llvm::Value* x) {
   return b.CreateUnaryIntrinsic(id, x);
 }
@@ -30,7 +37,7 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
     case OpKind::Neg: return fp ? b.CreateFNeg(x) : b.CreateNeg(x);
     case OpKind::Relu: {
       // NaN stays NaN (the compare is false), as in ONNX.
-      llvm::Value* zero = lb.constant(t, 0);
+      llvm::Value* zero = constantLike(lb, t, 0, x);
       llvm::Value* neg = fp ? b.CreateFCmpOLT(x, zero)
                             : (ir::isSignedInt(t) ? b.CreateICmpSLT(x, zero) : b.getFalse());
       return b.CreateSelect(neg, zero, x);
@@ -47,13 +54,13 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
     case OpKind::Sqrt: return intrinsic(b, llvm::Intrinsic::sqrt, x);
     case OpKind::Tanh: return callMath(b, "tanhf", "tanh", t, x);
     case OpKind::Log: return intrinsic(b, llvm::Intrinsic::log, x);
-    case OpKind::Reciprocal: return b.CreateFDiv(lb.constant(t, 1), x);
+    case OpKind::Reciprocal: return b.CreateFDiv(constantLike(lb, t, 1, x), x);
     case OpKind::Erf: return callMath(b, "erff", "erf", t, x);
     case OpKind::Floor: return intrinsic(b, llvm::Intrinsic::floor, x);
     case OpKind::Ceil: return intrinsic(b, llvm::Intrinsic::ceil, x);
     case OpKind::Sigmoid: {
       llvm::Value* e = intrinsic(b, llvm::Intrinsic::exp, b.CreateFNeg(x));
-      return b.CreateFDiv(lb.constant(t, 1), b.CreateFAdd(lb.constant(t, 1), e));
+      return b.CreateFDiv(constantLike(lb, t, 1, x), b.CreateFAdd(constantLike(lb, t, 1, x), e));
     }
     default: break;
   }
@@ -169,6 +176,11 @@ llvm::Value* scalarOp(LoopBuilder& lb, const ir::Graph& g, const ir::Op& op, con
 }
 
 }  // namespace
+
+llvm::Value* elementwiseValue(LoopBuilder& lb, const ir::Graph& g, const ir::Op& op,
+                              const std::vector<llvm::Value*>& args) {
+  return scalarOp(lb, g, op, args);
+}
 
 std::vector<int64_t> broadcastStrides(const ir::Shape& shape, const ir::Shape& out) {
   std::vector<int64_t> strides(out.rank(), 0);

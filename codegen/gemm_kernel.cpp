@@ -5,6 +5,8 @@
 // Every extent is static: the edges (rows past the last full tile, columns past the last full vector) get their
 // own instantiations, the last partial vector through masked loads and stores.
 #include <algorithm>
+#include <functional>
+#include <map>
 
 #include <llvm/IR/Intrinsics.h>
 
@@ -25,6 +27,8 @@ struct Gemm {
   int64_t lanes, mr, accumulators;
   llvm::Type* f32;
   llvm::VectorType* vec;
+  // Applied to each vector of C as the last k block stores it: (value, row, first column, lane mask or null).
+  std::function<llvm::Value*(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)> epilogue;
   llvm::Value* panels = nullptr;  // KC x NC floats on the stack when B is packed
   llvm::Value* aPanel = nullptr;  // KC x MR floats: a row of tiles' A, packed with B
 
@@ -52,7 +56,8 @@ struct Gemm {
   // B is read at bBase + (bK0 + kk) * bStride + v * lanes for step kk and vector v: B itself (B + j0, n, k0) or a
   // packed panel (its start, NR, 0).
   void tile(llvm::Value* i0, llvm::Value* j0, int64_t rows, const std::vector<int64_t>& widths, llvm::Value* k0,
-            int64_t kl, llvm::Value* bBase, int64_t bStride, llvm::Value* bK0, llvm::Value* aPacked = nullptr) {
+            int64_t kl, llvm::Value* bBase, int64_t bStride, llvm::Value* bK0, bool last,
+            llvm::Value* aPacked = nullptr) {
     size_t nv = widths.size();
     std::vector<llvm::Value*> masks;
     for (int64_t w : widths) masks.push_back(mask(w));
@@ -82,9 +87,12 @@ struct Gemm {
     });
     for (int64_t r = 0; r < rows; ++r) {
       llvm::Value* row = mul(add(i0, r), n);
-      for (size_t v = 0; v < nv; ++v)
-        storeVec(b.CreateLoad(vec, acc[size_t(r) * nv + v]), at(C, b.CreateAdd(row, add(j0, int64_t(v) * lanes))),
-                 masks[v]);
+      for (size_t v = 0; v < nv; ++v) {
+        llvm::Value* value = b.CreateLoad(vec, acc[size_t(r) * nv + v]);
+        llvm::Value* j = add(j0, int64_t(v) * lanes);
+        if (last && epilogue) value = epilogue(value, add(i0, r), j, masks[v]);
+        storeVec(value, at(C, b.CreateAdd(row, j)), masks[v]);
+      }
     }
   }
 
@@ -92,22 +100,22 @@ struct Gemm {
   // accumulators are independent chains of multiply-adds, and the FMA units need about 8 in flight. Full tiles
   // read B from `packed` when it is given.
   void rowOfTiles(llvm::Value* i0, int64_t rows, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl,
-                  llvm::Value* packed) {
+                  llvm::Value* packed, bool last) {
     bool fromPanels = packed && rows == mr;
     int64_t nv = fromPanels ? 2 : std::clamp<int64_t>(accumulators / rows, 2, 8), nr = nv * lanes;
     std::vector<int64_t> full(size_t(nv), lanes);
     if (fromPanels) packA(i0, k0, kl);
     lb.loop(nc / nr, [&](llvm::Value* jb) {
       llvm::Value* j = b.CreateAdd(j0, mul(jb, nr));
-      if (fromPanels) tile(i0, j, rows, full, k0, kl, at(packed, mul(jb, kl * nr)), nr, lb.i64(0), aPanel);
-      else tile(i0, j, rows, full, k0, kl, at(B, j), n, k0);
+      if (fromPanels) tile(i0, j, rows, full, k0, kl, at(packed, mul(jb, kl * nr)), nr, lb.i64(0), last, aPanel);
+      else tile(i0, j, rows, full, k0, kl, at(B, j), n, k0, last);
     });
     int64_t rest = nc % nr;
     if (rest == 0) return;
     std::vector<int64_t> widths;
     for (int64_t left = rest; left > 0; left -= lanes) widths.push_back(std::min(left, lanes));
     llvm::Value* j = add(j0, nc - rest);
-    tile(i0, j, rows, widths, k0, kl, at(B, j), n, k0);
+    tile(i0, j, rows, widths, k0, kl, at(B, j), n, k0, last);
   }
 
   // B's block [k0, k0 + kl) x [j0, j0 + nc) as panels of NR columns, each kl x NR contiguous: a tile then reads
@@ -136,15 +144,18 @@ struct Gemm {
     });
   }
 
-  void block(llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl) {
+  void block(llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl, bool last) {
     if (panels) pack(panels, j0, nc, k0, kl);
-    lb.loop(m / mr, [&](llvm::Value* ib) { rowOfTiles(mul(ib, mr), mr, j0, nc, k0, kl, panels); });
-    if (m % mr) rowOfTiles(lb.i64(m - m % mr), m % mr, j0, nc, k0, kl, panels);
+    lb.loop(m / mr, [&](llvm::Value* ib) { rowOfTiles(mul(ib, mr), mr, j0, nc, k0, kl, panels, last); });
+    if (m % mr) rowOfTiles(lb.i64(m - m % mr), m % mr, j0, nc, k0, kl, panels, last);
   }
 
+  // The k blocks of a column block; the last one, full or not, is emitted apart: it applies the epilogue.
   void columns(llvm::Value* j0, int64_t nc) {
-    lb.loop(k / kKc, [&](llvm::Value* kb) { block(j0, nc, mul(kb, kKc), kKc); });
-    if (k % kKc) block(j0, nc, lb.i64(k - k % kKc), k % kKc);
+    int64_t full = k / kKc, tail = k % kKc;
+    int64_t before = tail ? full : full - 1;
+    lb.loop(before, [&](llvm::Value* kb) { block(j0, nc, mul(kb, kKc), kKc, false); });
+    block(j0, nc, lb.i64(before * kKc), tail ? tail : kKc, true);
   }
 
   void run() {
@@ -160,20 +171,18 @@ struct Gemm {
   }
 };
 
-}  // namespace
+// The blocked GEMM of A [batch..., m, k] and B [batch..., k, n] into C [batch, m, n] (numpy broadcasting of the
+// batch dims); `epilogue`, given the batch indices, makes the function applied to C's vectors as they are stored.
+using EpilogueFor = std::function<std::function<llvm::Value*(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)>(
+    const std::vector<llvm::Value*>&, int64_t lanes)>;
 
-bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
-  const ir::TensorType& ta = a.graph.value(a.op.operands[0]).type;
-  const ir::TensorType& tb = a.graph.value(a.op.operands[1]).type;
-  const ir::TensorType& tc = a.graph.value(a.op.results[0]).type;
-  if (tc.dtype != ir::DType::f32 || ta.shape.rank() < 2 || tb.shape.rank() < 2) return false;
+void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const ir::Shape& sc, llvm::Value* a,
+              llvm::Value* bm, llvm::Value* c, const EpilogueFor& epilogue) {
   llvm::IRBuilder<>& b = lb.builder();
-  const ir::Shape &sa = ta.shape, &sb = tb.shape;
   int64_t m = sa.dims[sa.rank() - 2], k = sa.dims[sa.rank() - 1], n = sb.dims[sb.rank() - 1];
   ir::Shape batchA(std::vector<int64_t>(sa.dims.begin(), sa.dims.end() - 2));
   ir::Shape batchB(std::vector<int64_t>(sb.dims.begin(), sb.dims.end() - 2));
-  ir::Shape batch;
-  ir::broadcastShapes(batchA, batchB, batch);
+  ir::Shape batch(std::vector<int64_t>(sc.dims.begin(), sc.dims.end() - 2));
   std::vector<int64_t> strideA = broadcastStrides(batchA, batch), strideB = broadcastStrides(batchB, batch);
   for (auto& s : strideA) s *= m * k;
   for (auto& s : strideB) s *= k * n;
@@ -186,9 +195,9 @@ bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
   lb.loopNest(batch.dims, [&](const std::vector<llvm::Value*>& ivs) {
     Gemm gemm{lb,
               b,
-              b.CreateInBoundsGEP(f32, a.operands[0], lb.linearIndex(ivs, strideA)),
-              b.CreateInBoundsGEP(f32, a.operands[1], lb.linearIndex(ivs, strideB)),
-              b.CreateInBoundsGEP(f32, a.results[0], lb.linearIndex(ivs, strideC)),
+              b.CreateInBoundsGEP(f32, a, lb.linearIndex(ivs, strideA)),
+              b.CreateInBoundsGEP(f32, bm, lb.linearIndex(ivs, strideB)),
+              b.CreateInBoundsGEP(f32, c, lb.linearIndex(ivs, strideC)),
               m,
               k,
               n,
@@ -197,9 +206,65 @@ bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
               2 * mr,
               f32,
               llvm::FixedVectorType::get(f32, unsigned(lanes))};
+    if (epilogue) gemm.epilogue = epilogue(ivs, lanes);
     gemm.run();
   });
+}
+
+}  // namespace
+
+bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
+  const ir::TensorType& ta = a.graph.value(a.op.operands[0]).type;
+  const ir::TensorType& tb = a.graph.value(a.op.operands[1]).type;
+  const ir::TensorType& tc = a.graph.value(a.op.results[0]).type;
+  if (tc.dtype != ir::DType::f32 || ta.shape.rank() < 2 || tb.shape.rank() < 2) return false;
+  emitGemm(lb, ta.shape, tb.shape, tc.shape, a.operands[0], a.operands[1], a.results[0], nullptr);
   return true;
+}
+
+void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
+                     const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result) {
+  llvm::IRBuilder<>& b = lb.builder();
+  const ir::Op& mm = *members.front();
+  const ir::Shape& out = g.value(members.back()->results[0]).type.shape;
+  std::map<ir::ValueId, const ir::Op*> producedBy;
+  for (size_t i = 1; i < members.size(); ++i) producedBy[members[i]->results[0]] = members[i];
+  llvm::Type* f32 = b.getFloatTy();
+  EpilogueFor epilogue = [&](const std::vector<llvm::Value*>& ivs, int64_t lanes) {
+    return [&, ivs, lanes](llvm::Value* acc, llvm::Value* i, llvm::Value* j, llvm::Value* mask) -> llvm::Value* {
+      auto* vec = llvm::FixedVectorType::get(f32, unsigned(lanes));
+      std::map<ir::ValueId, llvm::Value*> values{{mm.results[0], acc}};
+      std::function<llvm::Value*(ir::ValueId)> valueOf = [&](ir::ValueId v) -> llvm::Value* {
+        if (auto it = values.find(v); it != values.end()) return it->second;
+        llvm::Value* x;
+        if (auto p = producedBy.find(v); p != producedBy.end()) {
+          std::vector<llvm::Value*> args;
+          for (ir::ValueId o : p->second->operands) args.push_back(valueOf(o));
+          x = elementwiseValue(lb, g, *p->second, args);
+        } else {
+          // An operand from outside: the elements at row i, columns j.., broadcast as numpy does.
+          std::vector<int64_t> strides = broadcastStrides(g.value(v).type.shape, out);
+          std::vector<int64_t> batchStrides(strides.begin(), strides.end() - 2);
+          llvm::Value* index = lb.linearIndex(ivs, batchStrides);
+          int64_t si = strides[strides.size() - 2], sj = strides.back();
+          if (si) index = b.CreateAdd(index, b.CreateMul(i, lb.i64(si)));
+          llvm::Value* base = external.at(v);
+          if (sj == 0) {
+            x = b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, b.CreateInBoundsGEP(f32, base, index)));
+          } else {
+            llvm::Value* ptr = b.CreateInBoundsGEP(f32, base, b.CreateAdd(index, j));
+            if (mask) x = b.CreateMaskedLoad(vec, ptr, llvm::Align(4), mask, llvm::Constant::getNullValue(vec));
+            else x = b.CreateAlignedLoad(vec, ptr, llvm::Align(4));
+          }
+        }
+        values[v] = x;
+        return x;
+      };
+      return valueOf(members.back()->results[0]);
+    };
+  };
+  emitGemm(lb, g.value(mm.operands[0]).type.shape, g.value(mm.operands[1]).type.shape, out,
+           external.at(mm.operands[0]), external.at(mm.operands[1]), result, epilogue);
 }
 
 }  // namespace shardc::codegen

@@ -23,6 +23,15 @@ struct KernelArgs {
 void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
                           const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
 
+// One element of an elementwise op from its operands' elements, or one vector of them when the op is f32 and
+// ir::hasVectorForm(kind).
+llvm::Value* elementwiseValue(LoopBuilder& lb, const ir::Graph& g, const ir::Op& op, const std::vector<llvm::Value*>& args);
+
+// A MatMul and the elementwise ops fused after it (fuse-elementwise's group, the MatMul first): the blocked GEMM
+// accumulates in the group's result buffer and applies the others to each tile as it stores it the last time.
+void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
+                     const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
+
 void emitMatMul(LoopBuilder& lb, const KernelArgs& a);
 // f32 MatMul of matrices (rank >= 2), blocked for the target's vector registers and the caches; false (nothing
 // emitted) for other types and ranks.

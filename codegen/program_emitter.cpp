@@ -122,7 +122,11 @@ class ProgramEmitter {
       std::vector<llvm::Value*> resultPtrs, operandPtrs;
       for (size_t i = 0; i < op.results.size(); ++i) resultPtrs.push_back(f->getArg(unsigned(i)));
       for (size_t i = 0; i < externals.size(); ++i) operandPtrs.push_back(f->getArg(unsigned(op.results.size() + i)));
-      if (!group.empty() || ir::opCategory(op.kind) != ir::OpCategory::Other) {
+      if (!group.empty() && group.front()->kind == ir::OpKind::MatMul) {
+        std::map<ValueId, llvm::Value*> ext;
+        for (size_t i = 0; i < externals.size(); ++i) ext[externals[i]] = operandPtrs[i];
+        emitMatMulGroup(lb, g_, group, ext, resultPtrs[0]);
+      } else if (!group.empty() || ir::opCategory(op.kind) != ir::OpCategory::Other) {
         std::vector<const ir::Op*> members = group.empty() ? std::vector<const ir::Op*>{&op} : group;
         std::map<ValueId, llvm::Value*> ext;
         for (size_t i = 0; i < externals.size(); ++i) ext[externals[i]] = operandPtrs[i];

@@ -91,6 +91,15 @@ bool isComparison(OpKind k) {
 
 bool isLogical(OpKind k) { return k == OpKind::Not || k == OpKind::And || k == OpKind::Or || k == OpKind::Xor; }
 
+bool hasVectorForm(OpKind k) {
+  switch (k) {
+    case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div: case OpKind::Max: case OpKind::Min:
+    case OpKind::Relu: case OpKind::Neg: case OpKind::Abs: case OpKind::Sqrt: case OpKind::Exp:
+    case OpKind::Sigmoid: case OpKind::Reciprocal: case OpKind::Identity: return true;
+    default: return false;
+  }
+}
+
 OpCategory opCategory(OpKind k) {
   for (const auto& o : kOps)
     if (o.kind == k) return o.category;

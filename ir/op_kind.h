@@ -94,5 +94,8 @@ bool isComparison(OpKind k);
 // Not, And, Or, Xor: ops on bools.
 bool isLogical(OpKind k);
 OpCategory opCategory(OpKind k);
+// Elementwise ops whose f32 form code generation computes a vector at a time (arithmetic, Relu, Sigmoid, Exp,
+// Sqrt, ...; not Tanh or Erf, which call the math library per element): a GEMM can apply them as it stores.
+bool hasVectorForm(OpKind k);
 
 }  // namespace shardc::ir

@@ -1,7 +1,9 @@
 // fuse: marks chains of elementwise ops that codegen computes in one loop. An elementwise op joins its consumer's
 // group when the consumer is elementwise, is its only user, has the same result shape (so nothing is recomputed
 // per broadcast element), and its result is not a graph output. Members carry attr fusion_group = the group's
-// number; the group's root (the member whose result leaves the group) is the last of them in program order.
+// number; the group's root (the member whose result leaves the group) is the last of them in program order. A
+// group of ops that have a vector form also takes in the f32 MatMul feeding it only: code generation applies the
+// group to the GEMM's tiles as it stores them.
 #include <algorithm>
 
 #include "passes/pass.h"
@@ -40,6 +42,29 @@ void runFuseElementwise(ir::Graph& g) {
         if (!(g.value(v).type.shape == shape)) continue;
         group[static_cast<size_t>(p)] = id;
         stack.push_back(static_cast<size_t>(p));
+      }
+    }
+    // A MatMul feeding the group only, of the group's shape, joins it first when every member can be applied to
+    // a vector of f32 as the GEMM stores its tiles (an epilogue: bias, activation, residual, scaling).
+    bool vectorForm = true;
+    for (size_t m : members) {
+      const ir::Op& c = g.ops()[m];
+      vectorForm = vectorForm && ir::hasVectorForm(c.kind) && g.value(c.results[0]).type.dtype == ir::DType::f32;
+      for (ir::ValueId v : c.operands) vectorForm = vectorForm && g.value(v).type.dtype == ir::DType::f32;
+    }
+    for (size_t k = 0; vectorForm && k < members.size(); ++k) {
+      const ir::Op& c = g.ops()[members[k]];
+      for (ir::ValueId v : c.operands) {
+        ir::OpId p = producer[static_cast<size_t>(v)];
+        if (p == ir::kNoOp || group[static_cast<size_t>(p)] >= 0) continue;
+        const ir::Op& mm = g.ops()[static_cast<size_t>(p)];
+        if (mm.kind != ir::OpKind::MatMul || uses[static_cast<size_t>(v)] != 1 || isOutput[static_cast<size_t>(v)] ||
+            !(g.value(v).type.shape == g.value(c.results[0]).type.shape) ||
+            g.value(mm.operands[0]).type.shape.rank() < 2 || g.value(mm.operands[1]).type.shape.rank() < 2)
+          continue;
+        members.push_back(static_cast<size_t>(p));
+        vectorForm = false;  // one MatMul per group
+        break;
       }
     }
     if (members.size() > 1) {

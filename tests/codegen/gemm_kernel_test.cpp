@@ -5,6 +5,8 @@
 // MatMuls of 128 rows or more, whose operands are packed.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "kernel_test_util.h"
 
 namespace shardc {
@@ -56,6 +58,48 @@ TEST(GemmKernel, ActivationsTimesActivations) {
                                             randomTensor(DType::f32, ir::Shape({37, 45}), 2)},
                                            "act_act", 1e-5, 1e-4);
 }
+
+// Epilogues fused into the GEMM's store: bias and ReLU, a residual add, a scalar scale then sigmoid, over shapes with
+// row, column and k tails, batched operands, and 130 rows (packed operands); for every vector width.
+void epilogueCases(const std::string& cpu, const std::string& tag) {
+  codegen::CodegenOptions options;
+  options.target.cpu = cpu;
+  struct Shapes {
+    ir::Shape a, b;
+  };
+  uint32_t seed = 100;
+  for (const Shapes& c : std::vector<Shapes>{{{3, 17}, {17, 5}}, {{9, 300}, {300, 40}}, {{130, 33}, {33, 70}},
+                                             {{2, 5, 9}, {9, 19}}}) {
+    ir::Shape out = c.a;
+    out.dims.back() = c.b.dims.back();
+    int64_t n = c.b.dims.back();
+    for (int variant = 0; variant < 3; ++variant) {
+      ir::Graph g;
+      ir::ValueId x = g.addInput("a", {DType::f32, c.a});
+      ir::ValueId m = g.addOp1(OpKind::MatMul, {x, g.addParam("w", randomTensor(DType::f32, c.b, seed++))}, "m");
+      std::vector<ir::Tensor> inputs{randomTensor(DType::f32, c.a, seed++)};
+      ir::ValueId y;
+      if (variant == 0) {
+        ir::ValueId bias = g.addParam("bias", randomTensor(DType::f32, ir::Shape({n}), seed++));
+        y = g.addOp1(OpKind::Relu, {g.addOp1(OpKind::Add, {m, bias}, "biased")}, "y");
+      } else if (variant == 1) {
+        ir::ValueId r = g.addInput("residual", {DType::f32, out});
+        inputs.push_back(randomTensor(DType::f32, out, seed++));
+        y = g.addOp1(OpKind::Add, {r, m}, "y");
+      } else {
+        ir::ValueId scale = g.addParam("scale", randomTensor(DType::f32, ir::Shape(std::vector<int64_t>{}), seed++));
+        y = g.addOp1(OpKind::Sigmoid, {g.addOp1(OpKind::Mul, {m, scale}, "scaled")}, "y");
+      }
+      g.setOutputs({y});
+      std::string name = fmt::format("{}_epilogue{}_{}_{}", tag, variant, c.a.xstr(), c.b.xstr());
+      testing::expectCompiledEqualsInterpreter(std::move(g), inputs, name, 1e-5, 1e-4, options);
+    }
+  }
+}
+
+TEST(GemmKernel, EpiloguesAvx512) { epilogueCases("", "avx512"); }
+TEST(GemmKernel, EpiloguesAvx2) { epilogueCases("x86-64-v3", "avx2"); }
+TEST(GemmKernel, EpiloguesSse) { epilogueCases("x86-64-v2", "sse"); }
 
 }  // namespace
 }  // namespace shardc

@@ -1,0 +1,100 @@
+// fuse: elementwise chains share a group; an f32 MatMul that feeds only such a group, with its shape, joins it when
+// every member has a vector form (the GEMM applies them as it stores), and stays alone otherwise.
+#include <gtest/gtest.h>
+
+#include "pass_test_util.h"
+
+namespace shardc {
+namespace {
+using testing::runPassOnText;
+
+TEST(FuseElementwise, MatMulJoinsItsBiasAndActivation) {
+  EXPECT_EQ(runPassOnText("fuse", R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,16] = <elided>
+  param %b : f32[16] = <elided>
+  %m = MatMul(%x, %w) : f32[4,16]
+  %a = Add(%m, %b) : f32[4,16]
+  %y = Relu(%a) : f32[4,16]
+  output %y
+}
+)"),
+            R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,16] = <elided>
+  param %b : f32[16] = <elided>
+  %m = MatMul(%x, %w) {fusion_group = 0} : f32[4,16]
+  %a = Add(%m, %b) {fusion_group = 0} : f32[4,16]
+  %y = Relu(%a) {fusion_group = 0} : f32[4,16]
+  output %y
+}
+)");
+}
+
+// A residual add alone is a group of one elementwise op and the MatMul.
+TEST(FuseElementwise, MatMulJoinsAResidualAdd) {
+  EXPECT_EQ(runPassOnText("fuse", R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,8] = <elided>
+  %m = MatMul(%x, %w) : f32[4,8]
+  %y = Add(%x, %m) : f32[4,8]
+  output %y
+}
+)"),
+            R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,8] = <elided>
+  %m = MatMul(%x, %w) {fusion_group = 0} : f32[4,8]
+  %y = Add(%x, %m) {fusion_group = 0} : f32[4,8]
+  output %y
+}
+)");
+}
+
+TEST(FuseElementwise, MatMulStaysAloneWhenItCannotCarryTheGroup) {
+  for (const char* text : {
+           // Tanh calls the math library per element: no vector form.
+           R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,16] = <elided>
+  %m = MatMul(%x, %w) : f32[4,16]
+  %y = Tanh(%m) : f32[4,16]
+  output %y
+}
+)",
+           // The product is read twice.
+           R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,16] = <elided>
+  %m = MatMul(%x, %w) : f32[4,16]
+  %r = Relu(%m) : f32[4,16]
+  %y = Add(%r, %m) : f32[4,16]
+  output %y
+}
+)",
+           // The product is an output.
+           R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,16] = <elided>
+  %m = MatMul(%x, %w) : f32[4,16]
+  %y = Relu(%m) : f32[4,16]
+  output %m, %y
+}
+)",
+           // The group broadcasts the product to a larger shape.
+           R"(graph @g {
+  input %x : f32[4,8]
+  input %z : f32[2,4,16]
+  param %w : f32[8,16] = <elided>
+  %m = MatMul(%x, %w) : f32[4,16]
+  %y = Add(%m, %z) : f32[2,4,16]
+  output %y
+}
+)"}) {
+    std::string out = runPassOnText("fuse", text);
+    EXPECT_NE(out.find("MatMul(%x, %w) : f32[4,16]"), std::string::npos) << out;
+  }
+}
+
+}  // namespace
+}  // namespace shardc
