@@ -1,7 +1,8 @@
 // The generated f32 GEMM against OpenBLAS's cblas_sgemm, single thread, side by side in one run (Google
 // Benchmark). For each shape M x K x N, shardc compiles a one-MatMul model (x [M, K] times a weight [K, N]); its
 // program object is linked into a shared library and called in process through the runtime ABI, as a program
-// embedding the model would. Prints which OpenBLAS kernels ran and, at the end, the ratio per shape.
+// embedding the model would. Prints which OpenBLAS kernels ran and, at the end, the ratio per shape; then a layer
+// with bias and ReLU fused into the GEMM against the same with them in a pass of their own.
 // OPENBLAS_CORETYPE (set on this machine to Haswell, which forces OpenBLAS's AVX2 kernels) is removed before
 // OpenBLAS loads, by running the benchmark again without it.
 // Usage: shardc-bench-gemm [google benchmark flags]
@@ -57,12 +58,25 @@ struct Compiled {
   void* arena = nullptr;
 };
 
-Compiled compile(const Shape& s, const std::vector<float>& w, const fs::path& dir) {
+// The layer variants: the product alone; with bias and ReLU fused into the GEMM; with them as a separate pass
+// (the product is also an output, so it is stored and read back, as an unfused compiler would).
+enum class Layer { Product, Fused, Separate };
+
+Compiled compile(const Shape& s, const std::vector<float>& w, const fs::path& dir, Layer layer = Layer::Product) {
   ir::Graph g;
   ir::ValueId x = g.addInput("x", {ir::DType::f32, {s.m, s.k}});
   ir::Tensor weight(ir::DType::f32, ir::Shape({s.k, s.n}));
   std::copy(w.begin(), w.end(), weight.data<float>());
-  g.setOutputs({g.addOp1(ir::OpKind::MatMul, {x, g.addParam("w", std::move(weight))}, "y", {}, "mm")});
+  ir::ValueId y = g.addOp1(ir::OpKind::MatMul, {x, g.addParam("w", std::move(weight))}, "y", {}, "mm");
+  if (layer == Layer::Product) {
+    g.setOutputs({y});
+  } else {
+    ir::Tensor bias(ir::DType::f32, ir::Shape({s.n}));
+    std::fill(bias.data<float>(), bias.data<float>() + s.n, 0.5f);
+    ir::ValueId a = g.addOp1(ir::OpKind::Add, {y, g.addParam("b", std::move(bias))}, "a", {}, "bias");
+    ir::ValueId r = g.addOp1(ir::OpKind::Relu, {a}, "r", {}, "relu");
+    g.setOutputs(layer == Layer::Fused ? std::vector<ir::ValueId>{r} : std::vector<ir::ValueId>{r, y});
+  }
   for (const ir::Op& op : g.ops()) g.value(op.results[0]).type = ir::inferResultTypes(g, op)[0];
   tools::CompileOptions o;
   o.outDir = (dir / "out").string();
@@ -135,6 +149,36 @@ int main(int argc, char** argv) {
     keep.push_back(std::move(w));
     keep.push_back(std::move(c));
   }
+  // A layer with bias and ReLU, fused into the GEMM's store or as a pass of its own.
+  std::vector<float> bias(1024, 0.5f);
+  std::vector<Shape> layers{{64, 784, 512}, {256, 64, 1024}};
+  for (const Shape& s : layers) {
+    for (Layer layer : {Layer::Fused, Layer::Separate}) {
+      std::string name = std::string(layer == Layer::Fused ? "layer-fused/" : "layer-separate/") + s.name();
+      fs::create_directories(work / name);
+      auto a = std::make_unique<std::vector<float>>(random(size_t(s.m * s.k), 1));
+      auto w = std::make_unique<std::vector<float>>(random(size_t(s.k * s.n), 2));
+      auto c = std::make_unique<std::vector<float>>(size_t(s.m * s.n));
+      auto y = std::make_unique<std::vector<float>>(size_t(s.m * s.n));
+      Compiled compiled = compile(s, *w, work / name, layer);
+      const void* b = bias.data();
+      float *pa = a->data(), *pw = w->data(), *pc = c->data(), *py = y->data();
+      benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
+        const void* inputs[] = {pa};
+        void* outputs[] = {pc, py};
+        // The descriptor lists weights by name; w and b in its order.
+        std::vector<const void*> weights;
+        for (int i = 0; i < compiled.program->num_weights; ++i)
+          weights.push_back(std::string(compiled.program->weights[i].name) == "b" ? b : pw);
+        for (auto _ : st) compiled.program->run(ctx, inputs, outputs, compiled.arena, weights.data());
+        st.counters["GFLOP/s"] = benchmark::Counter(s.flops(), benchmark::Counter::kIsIterationInvariantRate);
+      });
+      keep.push_back(std::move(a));
+      keep.push_back(std::move(w));
+      keep.push_back(std::move(c));
+      keep.push_back(std::move(y));
+    }
+  }
   fs::remove_all(work);
   benchmark::Initialize(&argc, argv);
   RatioReporter reporter;
@@ -145,6 +189,12 @@ int main(int argc, char** argv) {
     if (mine == secondsPerRun.end() || peer == secondsPerRun.end()) continue;
     std::printf("| %s | %.1f | %.1f | %.2f |\n", s.name().c_str(), s.flops() / mine->second / 1e9,
                 s.flops() / peer->second / 1e9, peer->second / mine->second);
+  }
+  for (const Shape& s : layers) {
+    auto fused = secondsPerRun.find("layer-fused/" + s.name()), separate = secondsPerRun.find("layer-separate/" + s.name());
+    if (fused != secondsPerRun.end() && separate != secondsPerRun.end())
+      std::printf("layer %s + bias + ReLU: fused %.1f us, separate pass %.1f us (%.2fx)\n", s.name().c_str(),
+                  fused->second * 1e6, separate->second * 1e6, separate->second / fused->second);
   }
   shardrt_context_destroy(ctx);
 }
