@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include <functional>
+
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
@@ -231,25 +233,40 @@ class ProgramEmitter {
     std::map<int64_t, std::vector<const ir::Op*>> groups;
     for (const auto& op : ops)
       if (op.attrs.has("fusion_group")) groups[op.attrs.getInt("fusion_group", -1)].push_back(&op);
+    // The profiler's hooks around every op that does work: one branch each while profiling is off.
+    llvm::FunctionCallee opBegin = module_->getOrInsertFunction(
+        "shardrt_op_begin", llvm::FunctionType::get(b_.getVoidTy(), {ptr, b_.getInt32Ty()}, false));
+    llvm::FunctionCallee opEnd = module_->getOrInsertFunction(
+        "shardrt_op_end", llvm::FunctionType::get(b_.getVoidTy(), {ptr, b_.getInt32Ty()}, false));
+    auto profiled = [&](const std::string& name, const std::function<void()>& emit) {
+      llvm::Value* index = b_.getInt32(uint32_t(opNames_.size()));
+      opNames_.push_back(name);
+      b_.CreateCall(opBegin, {run->getArg(0), index});
+      emit();
+      b_.CreateCall(opEnd, {run->getArg(0), index});
+    };
     for (size_t i = 0; i < ops.size(); ++i) {
       const ir::Op& op = ops[i];
+      std::string name = fmt::format("{} %{}", ir::opKindName(op.kind), g_.value(op.results[0]).name);
       if (op.attrs.has("fusion_group")) {
         const auto& members = groups[op.attrs.getInt("fusion_group", -1)];
         if (members.back() != &op) continue;  // emitted with its group's root
-        emitKernelCall(i, op, members);
+        std::string fused;
+        for (const ir::Op* m : members) fused += (fused.empty() ? "" : "+") + std::string(ir::opKindName(m->kind));
+        profiled(fmt::format("{} %{}", fused, g_.value(op.results[0]).name), [&] { emitKernelCall(i, op, members); });
         continue;
       }
       // A Reshape whose result aliases its operand moves no bytes.
       if (op.kind == ir::OpKind::Reshape && rootOf(op.results[0]) != op.results[0]) continue;
       if (isCollective(op.kind)) {
-        emitCollectiveOp(i, op, run);
+        profiled(name, [&] { emitCollectiveOp(i, op, run); });
         continue;
       }
       if (op.kind == ir::OpKind::Gather && op.attrs.has("shard_axes")) {
-        emitShardedGather(op, run);
+        profiled(name, [&] { emitShardedGather(op, run); });
         continue;
       }
-      emitKernelCall(i, op, {});
+      profiled(name, [&] { emitKernelCall(i, op, {}); });
     }
     // Outputs not computed in place: inputs, parameters, or a value named by two outputs.
     for (size_t i = 0; i < g_.outputs().size(); ++i) {
@@ -276,7 +293,7 @@ class ProgramEmitter {
     for (ValueId v : g_.outputs()) outputs.push_back(describe(v));
     for (ValueId v : g_.params()) weights.push_back(describe(v));
     ProgramDescription d{p_.name, inputs, outputs, weights, p_.plan.arenaBytes,
-                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_};
+                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_};
     abi.emitProgramDescriptor(d, run);
   }
 
@@ -287,6 +304,7 @@ class ProgramEmitter {
   llvm::IRBuilder<> b_;
   std::map<ValueId, BufferSource> sources_;
   std::vector<uint32_t> groupMasks_;  // runtime group i+1 runs along the axes of mask i
+  std::vector<std::string> opNames_;  // the profiler's names of the ops, by the index the hooks pass
   bool needsMpi_ = false;
   int vectorBits_ = 128;
   llvm::Value *inputsArg_ = nullptr, *outputsArg_ = nullptr, *arenaArg_ = nullptr, *weightsArg_ = nullptr;

@@ -33,6 +33,7 @@ struct ProgramDescription {
   bool needsMpi = false;
   std::vector<int64_t> meshShape;     // the job's device mesh
   std::vector<uint32_t> groupMasks;   // the runtime creates group i+1 along the axes of mask i
+  std::vector<std::string> opNames;   // what the profiler calls op i
 };
 
 class RuntimeAbi {

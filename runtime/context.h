@@ -17,6 +17,14 @@ struct shardrt_context {
   uint64_t bytesSent = 0;
   double collectiveSeconds = 0;  // time spent inside collectives
   double collectiveStart = 0;
+  // Profiling: per op run, its index and its start and end (seconds on the steady clock).
+  struct OpEvent {
+    int32_t op;
+    double start, end;
+  };
+  bool profiling = false;
+  double opStart = 0;
+  std::vector<OpEvent> events;
 };
 
 // MPI set-up and tear-down of a context (collectives.cpp).

@@ -23,16 +23,18 @@ namespace {
 
 struct Usage {
   std::vector<std::string> inputs;
-  std::string outputDir, weights;
+  std::string outputDir, weights, profile;
   int repeat = 1, warmup = 0;
 };
 
 const char* kUsage =
     "usage: rank_K [--input NAME=FILE.npy | --input FILE.npy]... [--output-dir DIR] [--weights FILE]\n"
     "              ({rank} in a file name becomes this process's rank)\n"
-    "              [--repeat N] [--warmup N]\n"
+    "              [--repeat N] [--warmup N] [--profile TRACE.json]\n"
     "Runs the compiled program once per --repeat (after --warmup unmeasured runs) and writes each output as\n"
-    "DIR/NAME.npy. Weights default to <dir of this executable>/../weights/rank_<rank>.bin.\n";
+    "DIR/NAME.npy. Weights default to <dir of this executable>/../weights/rank_<rank>.bin. --profile writes each\n"
+    "op's time in the measured runs as a Chrome trace (chrome://tracing, Perfetto); without {rank} in its name\n"
+    "only rank 0 writes it.\n";
 
 std::string typeString(int32_t dtype, const int64_t* dims, int32_t rank) {
   std::string s = std::string(shardrt_dtype_name(dtype)) + "[";
@@ -92,6 +94,8 @@ int main(int argc, char** argv) {
       u.outputDir = v;
     } else if (a == "--weights" && value(v)) {
       u.weights = v;
+    } else if (a == "--profile" && value(v)) {
+      u.profile = v;
     } else if ((a == "--repeat" || a == "--warmup") && value(v)) {
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
@@ -215,11 +219,21 @@ int main(int argc, char** argv) {
 
   std::vector<double> times;
   for (int r = 0; r < u.warmup + u.repeat; ++r) {
+    if (r == u.warmup && !u.profile.empty()) shardrt_profile_start(ctx);
     auto start = std::chrono::steady_clock::now();
     if (prog.run(ctx, inPtrs.data(), outPtrs.data(), arena.p, weightPtrs.data()) != 0)
       return fail(rank, shardrt_last_error(ctx));
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (r >= u.warmup) times.push_back(ms);
+  }
+  if (!u.profile.empty()) {
+    shardrt_profile_stop(ctx);
+    bool perRank = u.profile.find("{rank}") != std::string::npos;
+    std::string path = u.profile;
+    for (size_t at = path.find("{rank}"); at != std::string::npos; at = path.find("{rank}"))
+      path.replace(at, 6, std::to_string(rank));
+    if ((perRank || rank == 0) && shardrt_profile_write(ctx, &prog, path.c_str()) != 0)
+      return fail(rank, shardrt_last_error(ctx));
   }
   if ((u.repeat > 1 || u.warmup > 0) && rank == 0) {
     std::sort(times.begin(), times.end());

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "frontend/npy.h"
 #include "ir/error.h"
 #include "kernel_test_util.h"
 #include "tools/shardc/compile_driver.h"
@@ -112,6 +113,39 @@ TEST(CompiledOutput, ManifestDescribesInputsOutputsAndRanks) {
   EXPECT_TRUE(std::filesystem::exists(options.outDir + "/bin/rank_0"));
   // 784*512 + 512 + 512*512 + 512 + 512*10 + 10 floats, each tensor 64-byte aligned after a 4 KiB-aligned table.
   EXPECT_GT(std::filesystem::file_size(options.outDir + "/weights/rank_0.bin"), 4u * 669706u);
+  std::filesystem::remove_all(dir);
+}
+
+// --profile on the executable: one complete event per op per measured run (warm-up runs left out), named by the
+// op (a fused group by its members), back to back within a run, in a Chrome trace.
+TEST(CompiledOutput, ProfileWritesAChromeTraceOfEveryOpRun) {
+  std::string dir = testing::workDir("profile");
+  tools::CompileOptions options;
+  options.outDir = dir + "/out";
+  options.quiet = true;
+  std::ostringstream log;
+  tools::compileGraph(preparedMlp(2), options, log);
+  ir::Tensor x = testing::randomTensor(ir::DType::f32, ir::Shape({2, 28, 28}), 1);
+  frontend::writeNpy(dir + "/x.npy", x);
+  std::string cmd = "'" + options.outDir + "/bin/rank_0' --input '" + dir + "/x.npy' --warmup 2 --repeat 3 --profile '" +
+                    dir + "/trace.json' 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto events = nlohmann::json::parse(readFile(dir + "/trace.json"))["traceEvents"];
+  // The MLP's three layers, each a MatMul with its bias (and ReLU) fused; the flattening moves no bytes.
+  const std::vector<std::string> names = {"MatMul+Add+Relu %relu1", "MatMul+Add+Relu %relu2", "MatMul+Add %logits"};
+  ASSERT_EQ(events.size(), 3 * names.size());
+  double previousEnd = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    EXPECT_EQ(e["name"], names[i % names.size()]);
+    EXPECT_EQ(e["ph"], "X");
+    EXPECT_EQ(e["tid"], 0);
+    EXPECT_EQ(e["args"]["op"], int(i % names.size()));
+    EXPECT_GE(e["dur"].get<double>(), 0);
+    EXPECT_GE(e["ts"].get<double>(), previousEnd);
+    previousEnd = e["ts"].get<double>() + e["dur"].get<double>();
+  }
+  EXPECT_EQ(events[0]["ts"], 0.0);
   std::filesystem::remove_all(dir);
 }
 

@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define SHARDRT_ABI_VERSION 2
+#define SHARDRT_ABI_VERSION 3
 
 /* Element types. The numbers are part of the ABI (generated code and weight files store them). */
 typedef enum shardrt_dtype {
@@ -67,6 +67,8 @@ typedef struct shardrt_program {
   int32_t num_groups; /* before running, the runtime creates group i+1 along the axes of group_masks[i] */
   const uint32_t* group_masks;
   shardrt_run_fn run;
+  int32_t num_ops; /* the ops the run function reports to the profiler, by index */
+  const char* const* op_names;
 } shardrt_program;
 
 /* ---- context ---------------------------------------------------------------------------------------------- */
@@ -118,6 +120,16 @@ int shardrt_broadcast(shardrt_context* ctx, int32_t group, void* buf, int64_t co
 uint64_t shardrt_bytes_sent(const shardrt_context* ctx);
 /* Seconds this rank has spent inside collectives since the context was created. */
 double shardrt_collective_seconds(const shardrt_context* ctx);
+
+/* ---- profiling ----------------------------------------------------------------------------------------------
+ * A program's run function calls shardrt_op_begin/end around each of its ops (op = index into op_names); they
+ * record only between shardrt_profile_start and shardrt_profile_stop. shardrt_profile_write saves what was
+ * recorded as a Chrome trace (JSON: chrome://tracing, Perfetto), one complete event per op run, on thread `rank`. */
+void shardrt_op_begin(shardrt_context* ctx, int32_t op);
+void shardrt_op_end(shardrt_context* ctx, int32_t op);
+void shardrt_profile_start(shardrt_context* ctx);
+void shardrt_profile_stop(shardrt_context* ctx);
+int shardrt_profile_write(shardrt_context* ctx, const shardrt_program* program, const char* path);
 
 /* ---- weight files ------------------------------------------------------------------------------------------
  * weights/rank_K.bin, little-endian:
