@@ -1,6 +1,7 @@
 // Conv and the pools as direct loop nests: for every output element, a loop over its window, reads outside the
 // input masked (the index clamped to 0 so no load leaves the buffer). Accumulation is in double, as the reference
-// interpreter does; the fast paths are the kernel issue's.
+// interpreter does. f32 convolutions without groups whose columns fit go through im2col and the GEMM instead
+// (conv_gemm_kernel.cpp).
 #include "codegen/kernels.h"
 #include "ir/error.h"
 #include "ir/window.h"
@@ -41,6 +42,7 @@ int64_t product(const std::vector<int64_t>& v) {
 }  // namespace
 
 void emitConv(LoopBuilder& lb, const KernelArgs& a) {
+  if (emitConvAsGemm(lb, a)) return;
   llvm::IRBuilder<>& b = lb.builder();
   const ir::TensorType& X = a.graph.value(a.op.operands[0]).type;
   const ir::TensorType& W = a.graph.value(a.op.operands[1]).type;

@@ -222,6 +222,20 @@ bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
   return true;
 }
 
+void emitGemmMatrices(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* a, llvm::Value* bm,
+                      llvm::Value* c, llvm::Value* rowBias) {
+  llvm::IRBuilder<>& b = lb.builder();
+  EpilogueFor epilogue;
+  if (rowBias)
+    epilogue = [&b, rowBias](const std::vector<llvm::Value*>&, int64_t lanes) {
+      return [&b, rowBias, lanes](llvm::Value* acc, llvm::Value* i, llvm::Value*, llvm::Value*) -> llvm::Value* {
+        llvm::Value* bias = b.CreateLoad(b.getFloatTy(), b.CreateInBoundsGEP(b.getFloatTy(), rowBias, i));
+        return b.CreateFAdd(acc, b.CreateVectorSplat(unsigned(lanes), bias));
+      };
+    };
+  emitGemm(lb, ir::Shape({m, k}), ir::Shape({k, n}), ir::Shape({m, n}), a, bm, c, epilogue);
+}
+
 void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
                      const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result) {
   llvm::IRBuilder<>& b = lb.builder();

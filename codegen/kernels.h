@@ -33,6 +33,13 @@ void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<cons
                      const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
 
 void emitMatMul(LoopBuilder& lb, const KernelArgs& a);
+// C [m, n] = A [m, k] · B [k, n], f32 row-major matrices, blocked as emitBlockedMatMul; rowBias (m floats), when
+// given, is added to every element of its row as the result is stored.
+void emitGemmMatrices(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* a, llvm::Value* b,
+                      llvm::Value* c, llvm::Value* rowBias);
+// f32 Conv without groups as im2col and the blocked GEMM, when its column buffer fits the stack budget; false
+// (nothing emitted) otherwise.
+bool emitConvAsGemm(LoopBuilder& lb, const KernelArgs& a);
 // f32 MatMul of matrices (rank >= 2), blocked for the target's vector registers and the caches; false (nothing
 // emitted) for other types and ranks.
 bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a);
