@@ -1,9 +1,11 @@
 // f32 MatMul blocked for registers and caches. C is cut into tiles of MR rows by NR columns (NR = two vector
-// registers; more for the last rows when fewer than MR remain); a tile's MR x 2 accumulators stay in registers while k runs over a block of KC, each step loading two
-// vectors of B and broadcasting one element of A per row into fused multiply-adds. k is blocked by KC so a tile's
-// strip of B (KC x NR) stays in L1, and columns by NC so the B block a row of tiles sweeps (KC x NC) stays in L2.
-// Every extent is static: the edges (rows past the last full tile, columns past the last full vector) get their
-// own instantiations, the last partial vector through masked loads and stores.
+// registers; wider for the last rows when fewer than MR remain); a tile's accumulators stay in registers while k
+// runs over a block of KC, each step loading the tile's vectors of B and broadcasting one element of A per row
+// into fused multiply-adds. k is blocked by KC so a tile's strip of B (KC x NR) stays in L1, and columns by NC so
+// the B block a row of tiles sweeps (KC x NC) stays in L2; from kPackRows rows up, that block and each row of
+// tiles' A are first copied into contiguous panels. Every extent is static: the edges (rows past the last full
+// tile, columns past the last full vector, the last k block) get their own instantiations, the last partial
+// vector through masked loads and stores, and the last k block applies the epilogue, if any, as it stores.
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -17,7 +19,7 @@ namespace {
 
 constexpr int64_t kKc = 256;  // k per block: a 256 x 32 strip of B is 32 KiB (L1 is 48 KiB)
 constexpr int64_t kNc = 512;  // columns per block: 256 x 512 of B is 512 KiB (L2 is 1 MiB)
-constexpr int64_t kPackRows = 128;  // B is packed for MatMuls of at least this many rows
+constexpr int64_t kPackRows = 128;  // A and B are packed for MatMuls of at least this many rows
 
 struct Gemm {
   LoopBuilder& lb;
