@@ -51,7 +51,8 @@ bool emitConvAsGemm(LoopBuilder& lb, const KernelArgs& a) {
             inside = b.CreateAnd(inside, b.CreateAnd(b.CreateICmpSGE(p, lb.i64(0)), b.CreateICmpSLT(p, lb.i64(xs[d]))));
             offset = b.CreateAdd(b.CreateMul(offset, lb.i64(xs[d])), p);
           }
-          llvm::Value* x = lb.load(ir::DType::f32, a.operands[0], b.CreateAdd(xBase, b.CreateSelect(inside, offset, lb.i64(0))));
+          llvm::Value* at = b.CreateAdd(xBase, b.CreateSelect(inside, offset, lb.i64(0)));
+          llvm::Value* x = lb.load(ir::DType::f32, a.operands[0], at);
           llvm::Value* v = b.CreateSelect(inside, x, llvm::ConstantFP::get(f32, 0.0));
           lb.store(ir::DType::f32, v, columns, b.CreateAdd(rowBase, lb.linearIndex(o, ir::Shape(os).strides())));
         });

@@ -241,10 +241,14 @@ void emitGemmMatrices(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Va
 void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
                      const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result) {
   llvm::IRBuilder<>& b = lb.builder();
-  const ir::Op& mm = *members.front();
+  // The MatMul need not come first: elementwise members computing another operand of the group (a residual's
+  // own chain) may precede it in program order.
+  const ir::Op& mm =
+      **std::find_if(members.begin(), members.end(), [](const ir::Op* m) { return m->kind == ir::OpKind::MatMul; });
   const ir::Shape& out = g.value(members.back()->results[0]).type.shape;
   std::map<ir::ValueId, const ir::Op*> producedBy;
-  for (size_t i = 1; i < members.size(); ++i) producedBy[members[i]->results[0]] = members[i];
+  for (const ir::Op* m : members)
+    if (m != &mm) producedBy[m->results[0]] = m;
   llvm::Type* f32 = b.getFloatTy();
   EpilogueFor epilogue = [&](const std::vector<llvm::Value*>& ivs, int64_t lanes) {
     return [&, ivs, lanes](llvm::Value* acc, llvm::Value* i, llvm::Value* j, llvm::Value* mask) -> llvm::Value* {

@@ -27,7 +27,7 @@ void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector
 // ir::hasVectorForm(kind).
 llvm::Value* elementwiseValue(LoopBuilder& lb, const ir::Graph& g, const ir::Op& op, const std::vector<llvm::Value*>& args);
 
-// A MatMul and the elementwise ops fused after it (fuse-elementwise's group, the MatMul first): the blocked GEMM
+// A MatMul and the elementwise ops fused with it (fuse-elementwise's group, in program order): the blocked GEMM
 // accumulates in the group's result buffer and applies the others to each tile as it stores it the last time.
 void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
                      const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);

@@ -124,7 +124,9 @@ class ProgramEmitter {
       std::vector<llvm::Value*> resultPtrs, operandPtrs;
       for (size_t i = 0; i < op.results.size(); ++i) resultPtrs.push_back(f->getArg(unsigned(i)));
       for (size_t i = 0; i < externals.size(); ++i) operandPtrs.push_back(f->getArg(unsigned(op.results.size() + i)));
-      if (!group.empty() && group.front()->kind == ir::OpKind::MatMul) {
+      bool withMatMul =
+          std::any_of(group.begin(), group.end(), [](const ir::Op* m) { return m->kind == ir::OpKind::MatMul; });
+      if (withMatMul) {
         std::map<ValueId, llvm::Value*> ext;
         for (size_t i = 0; i < externals.size(); ++i) ext[externals[i]] = operandPtrs[i];
         emitMatMulGroup(lb, g_, group, ext, resultPtrs[0]);

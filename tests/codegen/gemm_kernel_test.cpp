@@ -97,6 +97,24 @@ void epilogueCases(const std::string& cpu, const std::string& tag) {
   }
 }
 
+// The residual of a fused epilogue is an arena value whose last reader is the group: the GEMM's partial sums, kept
+// in the group's result buffer, must not be where the residual lives.
+TEST(GemmKernel, EpilogueResidualFromTheArena) {
+  for (int64_t k : {40, 300}) {  // one k block, and two: partial sums are stored before the residual is read
+    ir::Graph g;
+    ir::ValueId x = g.addInput("x", {DType::f32, {9, 20}});
+    ir::ValueId a = g.addInput("a", {DType::f32, {9, k}});
+    ir::ValueId r = g.addOp1(OpKind::Relu, {g.addOp1(OpKind::Neg, {x}, "nx")}, "r");
+    ir::ValueId w = g.addParam("w", randomTensor(DType::f32, ir::Shape({k, 20}), 5));
+    ir::ValueId m = g.addOp1(OpKind::MatMul, {a, w}, "m");
+    g.setOutputs({g.addOp1(OpKind::Add, {r, m}, "y")});
+    testing::expectCompiledEqualsInterpreter(std::move(g),
+                                             {randomTensor(DType::f32, ir::Shape({9, 20}), 6),
+                                              randomTensor(DType::f32, ir::Shape({9, k}), 7)},
+                                             "residual_arena_" + std::to_string(k), 1e-5, 1e-4);
+  }
+}
+
 TEST(GemmKernel, EpiloguesAvx512) { epilogueCases("", "avx512"); }
 TEST(GemmKernel, EpiloguesAvx2) { epilogueCases("x86-64-v3", "avx2"); }
 TEST(GemmKernel, EpiloguesSse) { epilogueCases("x86-64-v2", "sse"); }
