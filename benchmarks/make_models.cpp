@@ -2,6 +2,7 @@
 // 8 heads and a ReLU MLP 4x wide, residuals; batch 1, 128 positions, width 512) and a ResNet-style stack (a 7x7
 // stride-2 stem, max pooling, two residual blocks of 3x3 convolutions at 64 channels, global average pooling and a
 // classifier; batch 1, 3x112x112). Usage: shardc-bench-make-models -o DIR
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -9,7 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "frontend/onnx_writer.h"
-#include "ir/type_inference.h"
+#include "benchmarks/typed_graph.h"
 
 using namespace shardc;
 
@@ -26,17 +27,11 @@ struct Builder {
     return g.addParam(name, std::move(t));
   }
   ir::ValueId op(ir::OpKind k, std::vector<ir::ValueId> in, const std::string& name, ir::Attributes a = {}) {
-    ir::ValueId r = g.addOp1(k, std::move(in), name, std::move(a), name);
-    g.value(r).type = ir::inferResultTypes(g, g.ops().back())[0];
-    return r;
+    return bench::typedOp(g, k, std::move(in), name, std::move(a));
   }
 };
 
-ir::Attributes ints(const char* n, std::vector<int64_t> v) {
-  ir::Attributes a;
-  a.set(n, std::move(v));
-  return a;
-}
+using bench::intsAttr;
 
 ir::Graph transformer(int64_t S, int64_t D, int64_t H) {
   Builder b;
@@ -44,8 +39,8 @@ ir::Graph transformer(int64_t S, int64_t D, int64_t H) {
   ir::ValueId x = b.g.addInput("x", {ir::DType::f32, {1, S, D}});
   double s = 1.0 / std::sqrt(double(D));
   auto heads = [&](ir::ValueId v, const std::string& n, std::vector<int64_t> perm) {
-    return b.op(ir::OpKind::Transpose, {b.op(ir::OpKind::Reshape, {v}, n + ".r", ints("shape", {1, S, H, dh}))}, n + ".t",
-                ints("perm", perm));
+    ir::ValueId r = b.op(ir::OpKind::Reshape, {v}, n + ".r", intsAttr("shape", {1, S, H, dh}));
+    return b.op(ir::OpKind::Transpose, {r}, n + ".t", intsAttr("perm", perm));
   };
   ir::ValueId q = heads(b.op(ir::OpKind::MatMul, {x, b.param("wq", {D, D}, s)}, "q"), "q", {0, 2, 1, 3});
   ir::ValueId k = heads(b.op(ir::OpKind::MatMul, {x, b.param("wk", {D, D}, s)}, "k"), "k", {0, 2, 3, 1});
@@ -57,8 +52,8 @@ ir::Graph transformer(int64_t S, int64_t D, int64_t H) {
   ir::Attributes last;
   last.set("axis", int64_t{-1});
   ir::ValueId ctx = b.op(ir::OpKind::MatMul, {b.op(ir::OpKind::Softmax, {scores}, "att", last), v}, "ctx");
-  ir::ValueId merged = b.op(ir::OpKind::Reshape, {b.op(ir::OpKind::Transpose, {ctx}, "ctx.t", ints("perm", {0, 2, 1, 3}))},
-                            "merged", ints("shape", {1, S, D}));
+  ir::ValueId merged = b.op(ir::OpKind::Reshape, {b.op(ir::OpKind::Transpose, {ctx}, "ctx.t", intsAttr("perm", {0, 2, 1, 3}))},
+                            "merged", intsAttr("shape", {1, S, D}));
   ir::ValueId r1 = b.op(ir::OpKind::Add, {x, b.op(ir::OpKind::MatMul, {merged, b.param("wo", {D, D}, s)}, "o")}, "r1");
   ir::ValueId up = b.op(ir::OpKind::Add, {b.op(ir::OpKind::MatMul, {r1, b.param("w1", {D, 4 * D}, s)}, "up"),
                                           b.param("b1", {4 * D}, 0.1)},

@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "ir/type_inference.h"
+#include "benchmarks/typed_graph.h"
 #include "passes/strategy_search.h"
 
 using namespace shardc;
@@ -20,16 +20,9 @@ using namespace shardc;
 namespace {
 
 ir::ValueId op(ir::Graph& g, ir::OpKind k, std::vector<ir::ValueId> in, const std::string& name, ir::Attributes a = {}) {
-  ir::ValueId r = g.addOp1(k, std::move(in), name, std::move(a), name);
-  g.value(r).type = ir::inferResultTypes(g, g.ops().back())[0];
-  return r;
+  return bench::typedOp(g, k, std::move(in), name, std::move(a));
 }
-
-ir::Attributes ints(const char* n, std::vector<int64_t> v) {
-  ir::Attributes a;
-  a.set(n, std::move(v));
-  return a;
-}
+using bench::intsAttr;
 
 ir::Graph stack(int layers, int64_t B, int64_t S, int64_t D, int64_t H) {
   ir::Graph g;
@@ -42,8 +35,8 @@ ir::Graph stack(int layers, int64_t B, int64_t S, int64_t D, int64_t H) {
       return g.addParam(p + n, ir::TensorType{ir::DType::f32, ir::Shape(std::move(d))});
     };
     auto heads = [&](ir::ValueId v, const std::string& n, std::vector<int64_t> perm) {
-      ir::ValueId r = op(g, ir::OpKind::Reshape, {v}, p + n + ".r", ints("shape", {B, S, H, dh}));
-      return op(g, ir::OpKind::Transpose, {r}, p + n + ".t", ints("perm", perm));
+      ir::ValueId r = op(g, ir::OpKind::Reshape, {v}, p + n + ".r", intsAttr("shape", {B, S, H, dh}));
+      return op(g, ir::OpKind::Transpose, {r}, p + n + ".t", intsAttr("perm", perm));
     };
     ir::ValueId q = heads(op(g, ir::OpKind::MatMul, {x, w("wq", {D, D})}, p + "q"), "q", {0, 2, 1, 3});
     ir::ValueId k = heads(op(g, ir::OpKind::MatMul, {x, w("wk", {D, D})}, p + "k"), "k", {0, 2, 3, 1});
@@ -52,8 +45,8 @@ ir::Graph stack(int layers, int64_t B, int64_t S, int64_t D, int64_t H) {
     ax.set("axis", int64_t{-1});
     ir::ValueId att = op(g, ir::OpKind::Softmax, {op(g, ir::OpKind::MatMul, {q, k}, p + "scores")}, p + "att", ax);
     ir::ValueId c = op(g, ir::OpKind::MatMul, {att, v}, p + "ctx");
-    ir::ValueId m = op(g, ir::OpKind::Reshape, {op(g, ir::OpKind::Transpose, {c}, p + "ctx.t", ints("perm", {0, 2, 1, 3}))},
-                       p + "merged", ints("shape", {B, S, D}));
+    ir::ValueId ct = op(g, ir::OpKind::Transpose, {c}, p + "ctx.t", intsAttr("perm", {0, 2, 1, 3}));
+    ir::ValueId m = op(g, ir::OpKind::Reshape, {ct}, p + "merged", intsAttr("shape", {B, S, D}));
     ir::ValueId r1 = op(g, ir::OpKind::Add, {x, op(g, ir::OpKind::MatMul, {m, w("wo", {D, D})}, p + "o")}, p + "r1");
     ir::ValueId h = op(g, ir::OpKind::Relu, {op(g, ir::OpKind::MatMul, {r1, w("w1", {D, 4 * D})}, p + "up")}, p + "act");
     x = op(g, ir::OpKind::Add, {r1, op(g, ir::OpKind::MatMul, {h, w("w2", {4 * D, D})}, p + "down")}, p + "y");

@@ -3,19 +3,11 @@
 // [C·K, positions] is the output [M, positions], bias added as the blocked GEMM stores it. The columns live on the
 // stack, so the path is taken only while they fit kColumnBudget; larger convolutions keep the direct loops.
 #include "codegen/kernels.h"
-#include "ir/window.h"
+#include "codegen/window_index.h"
 
 namespace shardc::codegen {
 namespace {
-
 constexpr int64_t kColumnBudget = int64_t{4} << 20;  // bytes of im2col columns on the stack
-
-int64_t product(const std::vector<int64_t>& v) {
-  int64_t p = 1;
-  for (int64_t x : v) p *= x;
-  return p;
-}
-
 }  // namespace
 
 bool emitConvAsGemm(LoopBuilder& lb, const KernelArgs& a) {
@@ -24,9 +16,7 @@ bool emitConvAsGemm(LoopBuilder& lb, const KernelArgs& a) {
   const ir::TensorType& Y = a.graph.value(a.op.results[0]).type;
   if (Y.dtype != ir::DType::f32 || X.dtype != ir::DType::f32 || W.dtype != ir::DType::f32) return false;
   if (a.op.attrs.getInt("group", 1) != 1 || X.shape.rank() < 3) return false;
-  std::vector<int64_t> xs(X.shape.dims.begin() + 2, X.shape.dims.end());
-  std::vector<int64_t> ks(W.shape.dims.begin() + 2, W.shape.dims.end());
-  std::vector<int64_t> os(Y.shape.dims.begin() + 2, Y.shape.dims.end());
+  std::vector<int64_t> xs = spatial(X.shape), ks = spatial(W.shape), os = spatial(Y.shape);
   int64_t N = X.shape.dims[0], C = X.shape.dims[1], M = W.shape.dims[0];
   int64_t kBlock = product(ks), positions = product(os), xBlock = product(xs), rows = C * kBlock;
   if (rows * positions * 4 > kColumnBudget) return false;
@@ -43,17 +33,9 @@ bool emitConvAsGemm(LoopBuilder& lb, const KernelArgs& a) {
         llvm::Value* row = b.CreateAdd(b.CreateMul(c, lb.i64(kBlock)), lb.linearIndex(k, ir::Shape(ks).strides()));
         llvm::Value* rowBase = b.CreateMul(row, lb.i64(positions));
         lb.loopNest(os, [&](const std::vector<llvm::Value*>& o) {
-          llvm::Value* offset = lb.i64(0);
-          llvm::Value* inside = b.getTrue();
-          for (size_t d = 0; d < xs.size(); ++d) {
-            llvm::Value* p = b.CreateAdd(b.CreateSub(b.CreateMul(o[d], lb.i64(w.strides[d])), lb.i64(w.padBegin[d])),
-                                         b.CreateMul(k[d], lb.i64(w.dilations[d])));
-            inside = b.CreateAnd(inside, b.CreateAnd(b.CreateICmpSGE(p, lb.i64(0)), b.CreateICmpSLT(p, lb.i64(xs[d]))));
-            offset = b.CreateAdd(b.CreateMul(offset, lb.i64(xs[d])), p);
-          }
-          llvm::Value* at = b.CreateAdd(xBase, b.CreateSelect(inside, offset, lb.i64(0)));
-          llvm::Value* x = lb.load(ir::DType::f32, a.operands[0], at);
-          llvm::Value* v = b.CreateSelect(inside, x, llvm::ConstantFP::get(f32, 0.0));
+          WindowIndex at = windowIndex(lb, w, xs, o, k);
+          llvm::Value* x = lb.load(ir::DType::f32, a.operands[0], b.CreateAdd(xBase, at.offset));
+          llvm::Value* v = b.CreateSelect(at.inside, x, llvm::ConstantFP::get(f32, 0.0));
           lb.store(ir::DType::f32, v, columns, b.CreateAdd(rowBase, lb.linearIndex(o, ir::Shape(os).strides())));
         });
       });

@@ -3,43 +3,10 @@
 // interpreter does. f32 convolutions without groups whose columns fit go through im2col and the GEMM instead
 // (conv_gemm_kernel.cpp).
 #include "codegen/kernels.h"
+#include "codegen/window_index.h"
 #include "ir/error.h"
-#include "ir/window.h"
 
 namespace shardc::codegen {
-namespace {
-
-struct WindowIndex {
-  llvm::Value* offset;   // the input element's offset within its [D...] block (0 when outside)
-  llvm::Value* inside;   // i1: the position is inside the input
-  llvm::Value* padded;   // i1: the position is inside the padded input
-};
-
-// The input position of window element `k` of output position `out`.
-WindowIndex windowIndex(LoopBuilder& lb, const ir::Window& w, const std::vector<int64_t>& dims,
-                        const std::vector<llvm::Value*>& out, const std::vector<llvm::Value*>& k) {
-  llvm::IRBuilder<>& b = lb.builder();
-  llvm::Value* offset = lb.i64(0);
-  llvm::Value* inside = b.getTrue();
-  llvm::Value* padded = b.getTrue();
-  for (size_t d = 0; d < dims.size(); ++d) {
-    llvm::Value* p = b.CreateAdd(b.CreateSub(b.CreateMul(out[d], lb.i64(w.strides[d])), lb.i64(w.padBegin[d])),
-                                 b.CreateMul(k[d], lb.i64(w.dilations[d])));
-    inside = b.CreateAnd(inside, b.CreateAnd(b.CreateICmpSGE(p, lb.i64(0)), b.CreateICmpSLT(p, lb.i64(dims[d]))));
-    padded = b.CreateAnd(padded, b.CreateICmpSLT(p, lb.i64(dims[d] + w.padEnd[d])));
-    offset = b.CreateAdd(b.CreateMul(offset, lb.i64(dims[d])), p);
-  }
-  return {b.CreateSelect(inside, offset, lb.i64(0)), inside, padded};
-}
-
-std::vector<int64_t> spatial(const ir::Shape& s) { return std::vector<int64_t>(s.dims.begin() + 2, s.dims.end()); }
-int64_t product(const std::vector<int64_t>& v) {
-  int64_t p = 1;
-  for (int64_t x : v) p *= x;
-  return p;
-}
-
-}  // namespace
 
 void emitConv(LoopBuilder& lb, const KernelArgs& a) {
   if (emitConvAsGemm(lb, a)) return;

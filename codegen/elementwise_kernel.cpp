@@ -1,4 +1,6 @@
 // Fused elementwise kernels: one loop nest over the result, the group's expression evaluated per element.
+#include <functional>
+
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Module.h>
 
@@ -177,9 +179,19 @@ llvm::Value* scalarOp(LoopBuilder& lb, const ir::Graph& g, const ir::Op& op, con
 
 }  // namespace
 
-llvm::Value* elementwiseValue(LoopBuilder& lb, const ir::Graph& g, const ir::Op& op,
-                              const std::vector<llvm::Value*>& args) {
-  return scalarOp(lb, g, op, args);
+llvm::Value* groupValue(LoopBuilder& lb, const ir::Graph& g, const std::map<ir::ValueId, const ir::Op*>& producedBy,
+                        ir::ValueId v, std::map<ir::ValueId, llvm::Value*>& known,
+                        const std::function<llvm::Value*(ir::ValueId)>& load) {
+  if (auto it = known.find(v); it != known.end()) return it->second;
+  llvm::Value* x;
+  if (auto p = producedBy.find(v); p != producedBy.end()) {
+    std::vector<llvm::Value*> args;
+    for (ir::ValueId o : p->second->operands) args.push_back(groupValue(lb, g, producedBy, o, known, load));
+    x = scalarOp(lb, g, *p->second, args);
+  } else {
+    x = load(v);
+  }
+  return known[v] = x;
 }
 
 std::vector<int64_t> broadcastStrides(const ir::Shape& shape, const ir::Shape& out) {
@@ -201,22 +213,12 @@ void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector
 
   lb.loopNest(out.dims, [&](const std::vector<llvm::Value*>& ivs) {
     std::map<ir::ValueId, llvm::Value*> scalars;  // per element: each member's value, computed once
-    std::function<llvm::Value*(ir::ValueId)> valueOf = [&](ir::ValueId v) -> llvm::Value* {
-      if (auto it = scalars.find(v); it != scalars.end()) return it->second;
-      llvm::Value* s;
-      if (auto p = producedBy.find(v); p != producedBy.end()) {
-        const ir::Op& op = *p->second;
-        std::vector<llvm::Value*> args;
-        for (ir::ValueId o : op.operands) args.push_back(valueOf(o));
-        s = scalarOp(lb, g, op, args);
-      } else {
-        const ir::TensorType& vt = g.value(v).type;
-        s = lb.load(vt.dtype, external.at(v), lb.linearIndex(ivs, broadcastStrides(vt.shape, out)));
-      }
-      scalars[v] = s;
-      return s;
+    auto load = [&](ir::ValueId v) {
+      const ir::TensorType& vt = g.value(v).type;
+      return lb.load(vt.dtype, external.at(v), lb.linearIndex(ivs, broadcastStrides(vt.shape, out)));
     };
-    lb.store(outType.dtype, valueOf(root.results[0]), result, lb.linearIndex(ivs, out.strides()));
+    lb.store(outType.dtype, groupValue(lb, g, producedBy, root.results[0], scalars, load), result,
+             lb.linearIndex(ivs, out.strides()));
   });
 }
 

@@ -254,33 +254,20 @@ void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<cons
     return [&, ivs, lanes](llvm::Value* acc, llvm::Value* i, llvm::Value* j, llvm::Value* mask) -> llvm::Value* {
       auto* vec = llvm::FixedVectorType::get(f32, unsigned(lanes));
       std::map<ir::ValueId, llvm::Value*> values{{mm.results[0], acc}};
-      std::function<llvm::Value*(ir::ValueId)> valueOf = [&](ir::ValueId v) -> llvm::Value* {
-        if (auto it = values.find(v); it != values.end()) return it->second;
-        llvm::Value* x;
-        if (auto p = producedBy.find(v); p != producedBy.end()) {
-          std::vector<llvm::Value*> args;
-          for (ir::ValueId o : p->second->operands) args.push_back(valueOf(o));
-          x = elementwiseValue(lb, g, *p->second, args);
-        } else {
-          // An operand from outside: the elements at row i, columns j.., broadcast as numpy does.
-          std::vector<int64_t> strides = broadcastStrides(g.value(v).type.shape, out);
-          std::vector<int64_t> batchStrides(strides.begin(), strides.end() - 2);
-          llvm::Value* index = lb.linearIndex(ivs, batchStrides);
-          int64_t si = strides[strides.size() - 2], sj = strides.back();
-          if (si) index = b.CreateAdd(index, b.CreateMul(i, lb.i64(si)));
-          llvm::Value* base = external.at(v);
-          if (sj == 0) {
-            x = b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, b.CreateInBoundsGEP(f32, base, index)));
-          } else {
-            llvm::Value* ptr = b.CreateInBoundsGEP(f32, base, b.CreateAdd(index, j));
-            if (mask) x = b.CreateMaskedLoad(vec, ptr, llvm::Align(4), mask, llvm::Constant::getNullValue(vec));
-            else x = b.CreateAlignedLoad(vec, ptr, llvm::Align(4));
-          }
-        }
-        values[v] = x;
-        return x;
+      // An operand from outside: the elements at row i, columns j.., broadcast as numpy does.
+      auto load = [&](ir::ValueId v) -> llvm::Value* {
+        std::vector<int64_t> strides = broadcastStrides(g.value(v).type.shape, out);
+        std::vector<int64_t> batchStrides(strides.begin(), strides.end() - 2);
+        llvm::Value* index = lb.linearIndex(ivs, batchStrides);
+        int64_t si = strides[strides.size() - 2], sj = strides.back();
+        if (si) index = b.CreateAdd(index, b.CreateMul(i, lb.i64(si)));
+        llvm::Value* base = external.at(v);
+        if (sj == 0) return b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, b.CreateInBoundsGEP(f32, base, index)));
+        llvm::Value* ptr = b.CreateInBoundsGEP(f32, base, b.CreateAdd(index, j));
+        if (mask) return b.CreateMaskedLoad(vec, ptr, llvm::Align(4), mask, llvm::Constant::getNullValue(vec));
+        return b.CreateAlignedLoad(vec, ptr, llvm::Align(4));
       };
-      return valueOf(members.back()->results[0]);
+      return groupValue(lb, g, producedBy, members.back()->results[0], values, load);
     };
   };
   emitGemm(lb, g.value(mm.operands[0]).type.shape, g.value(mm.operands[1]).type.shape, out,

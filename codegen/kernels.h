@@ -2,6 +2,7 @@
 // specialised to its static shapes. Operand and result buffers arrive as noalias pointer arguments.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -23,9 +24,12 @@ struct KernelArgs {
 void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
                           const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
 
-// One element of an elementwise op from its operands' elements, or one vector of them when the op is f32 and
-// ir::hasVectorForm(kind).
-llvm::Value* elementwiseValue(LoopBuilder& lb, const ir::Graph& g, const ir::Op& op, const std::vector<llvm::Value*>& args);
+// The value of v in a fused group (`producedBy`: its members by result), one element or, when every member is f32
+// and ir::hasVectorForm, one vector at a time: values already in `known` are taken from it (each one computed is
+// added), values from outside the group come from `load`.
+llvm::Value* groupValue(LoopBuilder& lb, const ir::Graph& g, const std::map<ir::ValueId, const ir::Op*>& producedBy,
+                        ir::ValueId v, std::map<ir::ValueId, llvm::Value*>& known,
+                        const std::function<llvm::Value*(ir::ValueId)>& load);
 
 // A MatMul and the elementwise ops fused with it (fuse-elementwise's group, in program order): the blocked GEMM
 // accumulates in the group's result buffer and applies the others to each tile as it stores it the last time.

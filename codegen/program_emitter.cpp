@@ -124,16 +124,14 @@ class ProgramEmitter {
       std::vector<llvm::Value*> resultPtrs, operandPtrs;
       for (size_t i = 0; i < op.results.size(); ++i) resultPtrs.push_back(f->getArg(unsigned(i)));
       for (size_t i = 0; i < externals.size(); ++i) operandPtrs.push_back(f->getArg(unsigned(op.results.size() + i)));
+      std::map<ValueId, llvm::Value*> ext;
+      for (size_t i = 0; i < externals.size(); ++i) ext[externals[i]] = operandPtrs[i];
       bool withMatMul =
           std::any_of(group.begin(), group.end(), [](const ir::Op* m) { return m->kind == ir::OpKind::MatMul; });
       if (withMatMul) {
-        std::map<ValueId, llvm::Value*> ext;
-        for (size_t i = 0; i < externals.size(); ++i) ext[externals[i]] = operandPtrs[i];
         emitMatMulGroup(lb, g_, group, ext, resultPtrs[0]);
       } else if (!group.empty() || ir::opCategory(op.kind) != ir::OpCategory::Other) {
         std::vector<const ir::Op*> members = group.empty() ? std::vector<const ir::Op*>{&op} : group;
-        std::map<ValueId, llvm::Value*> ext;
-        for (size_t i = 0; i < externals.size(); ++i) ext[externals[i]] = operandPtrs[i];
         emitElementwiseGroup(lb, g_, members, ext, resultPtrs[0]);
       } else {
         KernelArgs args{g_, op, operandPtrs, resultPtrs};

@@ -129,6 +129,7 @@ double estimateRedistribution(const std::vector<int8_t>& rf, const std::vector<i
 class Search {
   // An op's candidate strategies and what each means; shared by identical ops.
   struct Choices {
+    size_t op = 0;  // the first op that has them
     std::vector<ir::OpStrategy> candidates;
     std::vector<ShardingDecision> decisions;
     std::vector<int64_t> paramBytes;  // per candidate: the op's parameters' bytes per rank
@@ -194,6 +195,7 @@ class Search {
       auto& c = distinct[choicesKey(ops[i])];
       if (!c) {
         c = std::make_shared<Choices>();
+        c->op = i;
         c->candidates = assigned ? std::vector<ir::OpStrategy>{*assigned} : candidatesOf(g_, ops[i], o_.devices);
         for (const auto& s : c->candidates) c->decisions.push_back(applyShardingRule(g_, ops[i], s, o_.devices));
       }
@@ -206,7 +208,7 @@ class Search {
       for (const auto& d : c->decisions) arrangements.push_back(d.deviceMatrix);
     mesh_ = ir::refineMesh(o_.devices, arrangements);
     for (auto& [key, c] : distinct) {
-      const ir::Op& op = ops[nodes_[nodeOfChoices(c.get())].op];
+      const ir::Op& op = ops[c->op];
       for (auto& d : c->decisions) {
         for (auto& l : d.inputs) l = ir::onMesh(l, mesh_);
         d.output = ir::onMesh(d.output, mesh_);
@@ -235,12 +237,6 @@ class Search {
     for (ir::ValueId v : op.operands)
       k += fmt::format(" {}{}", g_.value(v).role == ir::ValueRole::Param ? "param " : "", g_.value(v).type.str());
     return k + " -> " + g_.value(op.results[0]).type.str();
-  }
-
-  size_t nodeOfChoices(const Choices* c) const {
-    for (size_t k = 0; k < nodes_.size(); ++k)
-      if (nodes_[k].choices.get() == c) return k;
-    return 0;
   }
 
   SearchResult choose() {
