@@ -93,6 +93,7 @@ void emitConvTranspose(LoopBuilder& lb, const KernelArgs& a) {
 }
 
 void emitPool(LoopBuilder& lb, const KernelArgs& a) {
+  if (emitVectorPool(lb, a)) return;
   llvm::IRBuilder<>& b = lb.builder();
   const ir::TensorType& X = a.graph.value(a.op.operands[0]).type;
   const ir::TensorType& Y = a.graph.value(a.op.results[0]).type;

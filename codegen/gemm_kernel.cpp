@@ -29,10 +29,10 @@ struct Gemm {
   int64_t lanes, mr, accumulators;
   llvm::Type* f32;
   llvm::VectorType* vec;
-  // Applied to each vector of C as the last k block stores it: (value, row, first column, lane mask or null).
-  std::function<llvm::Value*(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)> epilogue;
+  GemmEpilogue epilogue;  // applied to each vector of C as the last k block stores it
   llvm::Value* panels = nullptr;  // KC x NC floats on the stack when B is packed
   llvm::Value* aPanel = nullptr;  // KC x MR floats: a row of tiles' A, packed with B
+  PanelPacker packer;             // when set, B exists only as the panels it writes (implicit GEMM)
 
   llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b.CreateInBoundsGEP(f32, base, index); }
   llvm::Value* add(llvm::Value* x, int64_t c) { return c == 0 ? x : b.CreateAdd(x, lb.i64(c), "", true, true); }
@@ -58,7 +58,7 @@ struct Gemm {
   // B is read at bBase + (bK0 + kk) * bStride + v * lanes for step kk and vector v: B itself (B + j0, n, k0) or a
   // packed panel (its start, NR, 0).
   void tile(llvm::Value* i0, llvm::Value* j0, int64_t rows, const std::vector<int64_t>& widths, llvm::Value* k0,
-            int64_t kl, llvm::Value* bBase, int64_t bStride, llvm::Value* bK0, bool last,
+            int64_t kl, llvm::Value* bBase, int64_t bStride, llvm::Value* bK0, bool first, bool last,
             llvm::Value* aPacked = nullptr) {
     size_t nv = widths.size();
     std::vector<llvm::Value*> masks;
@@ -68,7 +68,9 @@ struct Gemm {
       llvm::Value* row = mul(add(i0, r), n);
       for (size_t v = 0; v < nv; ++v) {
         acc[size_t(r) * nv + v] = lb.slot(vec);
-        b.CreateStore(loadVec(at(C, b.CreateAdd(row, add(j0, int64_t(v) * lanes))), masks[v]), acc[size_t(r) * nv + v]);
+        llvm::Value* start = first ? llvm::Constant::getNullValue(vec)
+                                   : loadVec(at(C, b.CreateAdd(row, add(j0, int64_t(v) * lanes))), masks[v]);
+        b.CreateStore(start, acc[size_t(r) * nv + v]);
       }
     }
     llvm::Function* fma = llvm::Intrinsic::getDeclaration(b.GetInsertBlock()->getModule(), llvm::Intrinsic::fma, {vec});
@@ -99,32 +101,34 @@ struct Gemm {
   }
 
   // Every tile of `rows` rows at i0 across the columns [j0, j0 + nc). Fewer rows get wider tiles: the
-  // accumulators are independent chains of multiply-adds, and the FMA units need about 8 in flight. Full tiles
-  // read B from `packed` when it is given.
+  // accumulators are independent chains of multiply-adds, and the FMA units need about 8 in flight. With packed
+  // panels every tile reads them (NR wide), a full row of tiles its packed A too.
   void rowOfTiles(llvm::Value* i0, int64_t rows, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl,
-                  llvm::Value* packed, bool last) {
-    bool fromPanels = packed && rows == mr;
+                  llvm::Value* packed, bool first, bool last) {
+    bool fromPanels = packed != nullptr;
     int64_t nv = fromPanels ? 2 : std::clamp<int64_t>(accumulators / rows, 2, 8), nr = nv * lanes;
     std::vector<int64_t> full(size_t(nv), lanes);
-    if (fromPanels) packA(i0, k0, kl);
+    llvm::Value* aPacked = fromPanels && rows == mr ? aPanel : nullptr;
+    if (aPacked) packA(i0, k0, kl);
     lb.loop(nc / nr, [&](llvm::Value* jb) {
       llvm::Value* j = b.CreateAdd(j0, mul(jb, nr));
-      if (fromPanels) tile(i0, j, rows, full, k0, kl, at(packed, mul(jb, kl * nr)), nr, lb.i64(0), last, aPanel);
-      else tile(i0, j, rows, full, k0, kl, at(B, j), n, k0, last);
+      if (fromPanels) tile(i0, j, rows, full, k0, kl, at(packed, mul(jb, kl * nr)), nr, lb.i64(0), first, last, aPacked);
+      else tile(i0, j, rows, full, k0, kl, at(B, j), n, k0, first, last);
     });
     int64_t rest = nc % nr;
     if (rest == 0) return;
     std::vector<int64_t> widths;
     for (int64_t left = rest; left > 0; left -= lanes) widths.push_back(std::min(left, lanes));
     llvm::Value* j = add(j0, nc - rest);
-    tile(i0, j, rows, widths, k0, kl, at(B, j), n, k0, last);
+    if (fromPanels) tile(i0, j, rows, widths, k0, kl, at(packed, lb.i64(nc / nr * kl * nr)), nr, lb.i64(0), first, last, aPacked);
+    else tile(i0, j, rows, widths, k0, kl, at(B, j), n, k0, first, last);
   }
 
   // B's block [k0, k0 + kl) x [j0, j0 + nc) as panels of NR columns, each kl x NR contiguous: a tile then reads
   // consecutive lines instead of one line every n floats, which the caches' sets cannot all hold when n is a
-  // large power of two. Columns past the last full panel are not packed.
+  // large power of two. The last panel, when partial, is padded with zeros.
   void pack(llvm::Value* packed, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl) {
-    int64_t nr = 2 * lanes;
+    int64_t nr = 2 * lanes, rest = nc % nr;
     lb.loop(kl, [&](llvm::Value* kk) {
       llvm::Value* row = b.CreateAdd(mul(b.CreateAdd(k0, kk), n), j0);
       lb.loop(nc / nr, [&](llvm::Value* p) {
@@ -133,6 +137,12 @@ struct Gemm {
         for (int64_t v = 0; v < 2; ++v)
           storeVec(loadVec(at(B, add(from, v * lanes)), nullptr), at(packed, add(to, v * lanes)), nullptr);
       });
+      if (rest == 0) return;
+      llvm::Value* from = add(row, nc - rest);
+      llvm::Value* to = add(mul(kk, nr), nc / nr * kl * nr);
+      for (int64_t v = 0; v * lanes < rest; ++v)
+        storeVec(loadVec(at(B, add(from, v * lanes)), mask(std::min(lanes, rest - v * lanes))), at(packed, add(to, v * lanes)),
+                 nullptr);
     });
   }
 
@@ -146,28 +156,28 @@ struct Gemm {
     });
   }
 
-  void block(llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl, bool last) {
-    if (panels) pack(panels, j0, nc, k0, kl);
-    lb.loop(m / mr, [&](llvm::Value* ib) { rowOfTiles(mul(ib, mr), mr, j0, nc, k0, kl, panels, last); });
-    if (m % mr) rowOfTiles(lb.i64(m - m % mr), m % mr, j0, nc, k0, kl, panels, last);
+  void block(llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl, bool first, bool last) {
+    if (packer) packer(panels, j0, nc, k0, kl, 2 * lanes);
+    else if (panels) pack(panels, j0, nc, k0, kl);
+    lb.loop(m / mr, [&](llvm::Value* ib) { rowOfTiles(mul(ib, mr), mr, j0, nc, k0, kl, panels, first, last); });
+    if (m % mr) rowOfTiles(lb.i64(m - m % mr), m % mr, j0, nc, k0, kl, panels, first, last);
   }
 
-  // The k blocks of a column block; the last one, full or not, is emitted apart: it applies the epilogue.
+  // The k blocks of a column block: the first starts the accumulators at zero, the last applies the epilogue.
   void columns(llvm::Value* j0, int64_t nc) {
-    int64_t full = k / kKc, tail = k % kKc;
-    int64_t before = tail ? full : full - 1;
-    lb.loop(before, [&](llvm::Value* kb) { block(j0, nc, mul(kb, kKc), kKc, false); });
-    block(j0, nc, lb.i64(before * kKc), tail ? tail : kKc, true);
+    int64_t blocks = (k + kKc - 1) / kKc;
+    if (blocks <= 1) return block(j0, nc, lb.i64(0), k, true, true);
+    block(j0, nc, lb.i64(0), kKc, true, false);
+    lb.loop(blocks - 2, [&](llvm::Value* kb) { block(j0, nc, mul(add(kb, 1), kKc), kKc, false, false); });
+    block(j0, nc, lb.i64((blocks - 1) * kKc), k - (blocks - 1) * kKc, false, true);
   }
 
   void run() {
     // Packing costs a pass over B per block; with enough rows of tiles reading each block it pays.
-    if (m >= kPackRows) {
+    if (m >= kPackRows || packer) {
       panels = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * kNc)));
       aPanel = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * mr)));
     }
-    // C starts at zero; every k block adds to it.
-    lb.loop(m * n, [&](llvm::Value* i) { b.CreateStore(llvm::ConstantFP::get(f32, 0.0), at(C, i)); });
     lb.loop(n / kNc, [&](llvm::Value* jc) { columns(mul(jc, kNc), kNc); });
     if (n % kNc) columns(lb.i64(n - n % kNc), n % kNc);
   }
@@ -175,11 +185,11 @@ struct Gemm {
 
 // The blocked GEMM of A [batch..., m, k] and B [batch..., k, n] into C [batch, m, n] (numpy broadcasting of the
 // batch dims); `epilogue`, given the batch indices, makes the function applied to C's vectors as they are stored.
-using EpilogueFor = std::function<std::function<llvm::Value*(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)>(
-    const std::vector<llvm::Value*>&, int64_t lanes)>;
+// With a packer, B is not read: the packer writes its panels.
+using EpilogueFor = std::function<GemmEpilogue(const std::vector<llvm::Value*>&, int64_t lanes)>;
 
 void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const ir::Shape& sc, llvm::Value* a,
-              llvm::Value* bm, llvm::Value* c, const EpilogueFor& epilogue) {
+              llvm::Value* bm, llvm::Value* c, const EpilogueFor& epilogue, const PanelPacker& packer = nullptr) {
   llvm::IRBuilder<>& b = lb.builder();
   int64_t m = sa.dims[sa.rank() - 2], k = sa.dims[sa.rank() - 1], n = sb.dims[sb.rank() - 1];
   ir::Shape batchA(std::vector<int64_t>(sa.dims.begin(), sa.dims.end() - 2));
@@ -198,7 +208,7 @@ void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const i
     Gemm gemm{lb,
               b,
               b.CreateInBoundsGEP(f32, a, lb.linearIndex(ivs, strideA)),
-              b.CreateInBoundsGEP(f32, bm, lb.linearIndex(ivs, strideB)),
+              bm ? b.CreateInBoundsGEP(f32, bm, lb.linearIndex(ivs, strideB)) : nullptr,
               b.CreateInBoundsGEP(f32, c, lb.linearIndex(ivs, strideC)),
               m,
               k,
@@ -207,8 +217,11 @@ void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const i
               mr,
               2 * mr,
               f32,
-              llvm::FixedVectorType::get(f32, unsigned(lanes))};
-    if (epilogue) gemm.epilogue = epilogue(ivs, lanes);
+              llvm::FixedVectorType::get(f32, unsigned(lanes)),
+              epilogue ? epilogue(ivs, lanes) : nullptr,
+              nullptr,
+              nullptr,
+              packer};
     gemm.run();
   });
 }
@@ -224,51 +237,55 @@ bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
   return true;
 }
 
-void emitGemmMatrices(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* a, llvm::Value* bm,
-                      llvm::Value* c, llvm::Value* rowBias) {
+void emitMatrixGemm(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* a, llvm::Value* bm,
+                    const PanelPacker& packB, llvm::Value* c, const GemmEpilogue& epilogue) {
+  EpilogueFor each;
+  if (epilogue) each = [&](const std::vector<llvm::Value*>&, int64_t) { return epilogue; };
+  emitGemm(lb, ir::Shape({m, k}), ir::Shape({k, n}), ir::Shape({m, n}), a, bm, c, each, packB);
+}
+
+GemmEpilogue groupEpilogue(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
+                           const ir::Op& producer, const std::map<ir::ValueId, llvm::Value*>& external,
+                           const std::vector<llvm::Value*>& batchIvs,
+                           const std::function<std::vector<int64_t>(ir::ValueId)>& viewStrides) {
   llvm::IRBuilder<>& b = lb.builder();
-  EpilogueFor epilogue;
-  if (rowBias)
-    epilogue = [&b, rowBias](const std::vector<llvm::Value*>&, int64_t lanes) {
-      return [&b, rowBias, lanes](llvm::Value* acc, llvm::Value* i, llvm::Value*, llvm::Value*) -> llvm::Value* {
-        llvm::Value* bias = b.CreateLoad(b.getFloatTy(), b.CreateInBoundsGEP(b.getFloatTy(), rowBias, i));
-        return b.CreateFAdd(acc, b.CreateVectorSplat(unsigned(lanes), bias));
-      };
+  std::map<ir::ValueId, const ir::Op*> producedBy;
+  for (const ir::Op* m : members)
+    if (m != &producer) producedBy[m->results[0]] = m;
+  ir::ValueId root = members.back()->results[0];
+  int64_t lanes = lb.vectorBits() / 32;
+  return [&lb, &b, &g, &external, producedBy, root, &producer, batchIvs, viewStrides, lanes](
+             llvm::Value* acc, llvm::Value* i, llvm::Value* j, llvm::Value* mask) -> llvm::Value* {
+    llvm::Type* f32 = b.getFloatTy();
+    auto* vec = llvm::FixedVectorType::get(f32, unsigned(lanes));
+    std::map<ir::ValueId, llvm::Value*> values{{producer.results[0], acc}};
+    // An operand from outside: the elements at row i, columns j.., through its strides in the view.
+    auto load = [&](ir::ValueId v) -> llvm::Value* {
+      std::vector<int64_t> strides = viewStrides(v);
+      std::vector<int64_t> batchStrides(strides.begin(), strides.end() - 2);
+      llvm::Value* index = lb.linearIndex(batchIvs, batchStrides);
+      int64_t si = strides[strides.size() - 2], sj = strides.back();
+      if (si) index = b.CreateAdd(index, b.CreateMul(i, lb.i64(si)));
+      llvm::Value* base = external.at(v);
+      if (sj == 0) return b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, b.CreateInBoundsGEP(f32, base, index)));
+      llvm::Value* ptr = b.CreateInBoundsGEP(f32, base, b.CreateAdd(index, j));
+      if (mask) return b.CreateMaskedLoad(vec, ptr, llvm::Align(4), mask, llvm::Constant::getNullValue(vec));
+      return b.CreateAlignedLoad(vec, ptr, llvm::Align(4));
     };
-  emitGemm(lb, ir::Shape({m, k}), ir::Shape({k, n}), ir::Shape({m, n}), a, bm, c, epilogue);
+    return groupValue(lb, g, producedBy, root, values, load);
+  };
 }
 
 void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
                      const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result) {
-  llvm::IRBuilder<>& b = lb.builder();
   // The MatMul need not come first: elementwise members computing another operand of the group (a residual's
   // own chain) may precede it in program order.
   const ir::Op& mm =
       **std::find_if(members.begin(), members.end(), [](const ir::Op* m) { return m->kind == ir::OpKind::MatMul; });
   const ir::Shape& out = g.value(members.back()->results[0]).type.shape;
-  std::map<ir::ValueId, const ir::Op*> producedBy;
-  for (const ir::Op* m : members)
-    if (m != &mm) producedBy[m->results[0]] = m;
-  llvm::Type* f32 = b.getFloatTy();
-  EpilogueFor epilogue = [&](const std::vector<llvm::Value*>& ivs, int64_t lanes) {
-    return [&, ivs, lanes](llvm::Value* acc, llvm::Value* i, llvm::Value* j, llvm::Value* mask) -> llvm::Value* {
-      auto* vec = llvm::FixedVectorType::get(f32, unsigned(lanes));
-      std::map<ir::ValueId, llvm::Value*> values{{mm.results[0], acc}};
-      // An operand from outside: the elements at row i, columns j.., broadcast as numpy does.
-      auto load = [&](ir::ValueId v) -> llvm::Value* {
-        std::vector<int64_t> strides = broadcastStrides(g.value(v).type.shape, out);
-        std::vector<int64_t> batchStrides(strides.begin(), strides.end() - 2);
-        llvm::Value* index = lb.linearIndex(ivs, batchStrides);
-        int64_t si = strides[strides.size() - 2], sj = strides.back();
-        if (si) index = b.CreateAdd(index, b.CreateMul(i, lb.i64(si)));
-        llvm::Value* base = external.at(v);
-        if (sj == 0) return b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, b.CreateInBoundsGEP(f32, base, index)));
-        llvm::Value* ptr = b.CreateInBoundsGEP(f32, base, b.CreateAdd(index, j));
-        if (mask) return b.CreateMaskedLoad(vec, ptr, llvm::Align(4), mask, llvm::Constant::getNullValue(vec));
-        return b.CreateAlignedLoad(vec, ptr, llvm::Align(4));
-      };
-      return groupValue(lb, g, producedBy, members.back()->results[0], values, load);
-    };
+  auto strides = [&g, &out](ir::ValueId v) { return broadcastStrides(g.value(v).type.shape, out); };
+  EpilogueFor epilogue = [&](const std::vector<llvm::Value*>& ivs, int64_t) {
+    return groupEpilogue(lb, g, members, mm, external, ivs, strides);
   };
   emitGemm(lb, g.value(mm.operands[0]).type.shape, g.value(mm.operands[1]).type.shape, out,
            external.at(mm.operands[0]), external.at(mm.operands[1]), result, epilogue);

@@ -31,23 +31,45 @@ llvm::Value* groupValue(LoopBuilder& lb, const ir::Graph& g, const std::map<ir::
                         ir::ValueId v, std::map<ir::ValueId, llvm::Value*>& known,
                         const std::function<llvm::Value*(ir::ValueId)>& load);
 
+// Applied to each vector of a GEMM's result as it is stored the last time: (value, row, first column, lane mask
+// or null) -> the value to store.
+using GemmEpilogue = std::function<llvm::Value*(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)>;
+// Writes B's block [k0, k0 + kl) x [j0, j0 + nc) as panels of nr columns: panel p at p * kl * nr floats, its row kk
+// at kk * nr; a partial last panel padded with zeros.
+using PanelPacker = std::function<void(llvm::Value* panels, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl,
+                                       int64_t nr)>;
+
+// The epilogue that applies a fused group's elementwise members to the vectors of `producer` (its MatMul or
+// Conv): viewStrides gives an outside operand's strides in the result seen as [batch..., rows, columns].
+GemmEpilogue groupEpilogue(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
+                           const ir::Op& producer, const std::map<ir::ValueId, llvm::Value*>& external,
+                           const std::vector<llvm::Value*>& batchIvs,
+                           const std::function<std::vector<int64_t>(ir::ValueId)>& viewStrides);
+
 // A MatMul and the elementwise ops fused with it (fuse-elementwise's group, in program order): the blocked GEMM
 // accumulates in the group's result buffer and applies the others to each tile as it stores it the last time.
 void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
                      const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
+// The same for a Conv taking the GEMM path (convUsesGemm) and its group.
+void emitConvGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
+                   const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
 
 void emitMatMul(LoopBuilder& lb, const KernelArgs& a);
-// C [m, n] = A [m, k] · B [k, n], f32 row-major matrices, blocked as emitBlockedMatMul; rowBias (m floats), when
-// given, is added to every element of its row as the result is stored.
-void emitGemmMatrices(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* a, llvm::Value* b,
-                      llvm::Value* c, llvm::Value* rowBias);
-// f32 Conv without groups as im2col and the blocked GEMM, when its column buffer fits the stack budget; false
-// (nothing emitted) otherwise.
+// C [m, n] = A [m, k] · B [k, n], f32 row-major matrices, blocked as emitBlockedMatMul. With packB, B (null) is
+// never read: packB writes each block's panels (an implicit GEMM).
+void emitMatrixGemm(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* a, llvm::Value* bm,
+                    const PanelPacker& packB, llvm::Value* c, const GemmEpilogue& epilogue);
+// Whether a Conv takes the blocked paths (direct, GEMM or implicit GEMM, by shape; conv_gemm_kernel.cpp): f32,
+// no groups.
+bool convUsesGemm(const ir::Graph& g, const ir::Op& conv);
+// The Conv of `a` through those paths when convUsesGemm; false (nothing emitted) otherwise.
 bool emitConvAsGemm(LoopBuilder& lb, const KernelArgs& a);
 // f32 MatMul of matrices (rank >= 2), blocked for the target's vector registers and the caches; false (nothing
 // emitted) for other types and ranks.
 bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a);
 void emitReduce(LoopBuilder& lb, const KernelArgs& a);
+// f32 Sum, Mean, Max, Min over trailing dims, a vector at a time; false (nothing emitted) for other reductions.
+bool emitVectorReduce(LoopBuilder& lb, const KernelArgs& a);
 void emitSoftmax(LoopBuilder& lb, const KernelArgs& a);
 void emitTranspose(LoopBuilder& lb, const KernelArgs& a);
 void emitConcat(LoopBuilder& lb, const KernelArgs& a);
@@ -61,6 +83,8 @@ void emitGatherElements(LoopBuilder& lb, const KernelArgs& a);
 void emitPad(LoopBuilder& lb, const KernelArgs& a);
 // MaxPool, AveragePool.
 void emitPool(LoopBuilder& lb, const KernelArgs& a);
+// f32 MaxPool and AveragePool a vector of output positions at a time; false (nothing emitted) for other types.
+bool emitVectorPool(LoopBuilder& lb, const KernelArgs& a);
 void emitSlice(LoopBuilder& lb, const KernelArgs& a);
 // Gather of the rows [blockStart, blockStart + local dim) of a dim of `globalDim` rows: indices outside the block
 // give zeros (a rank's share of a vocabulary-split lookup; blockStart 0 and the whole dim otherwise).

@@ -126,10 +126,13 @@ class ProgramEmitter {
       for (size_t i = 0; i < externals.size(); ++i) operandPtrs.push_back(f->getArg(unsigned(op.results.size() + i)));
       std::map<ValueId, llvm::Value*> ext;
       for (size_t i = 0; i < externals.size(); ++i) ext[externals[i]] = operandPtrs[i];
-      bool withMatMul =
-          std::any_of(group.begin(), group.end(), [](const ir::Op* m) { return m->kind == ir::OpKind::MatMul; });
-      if (withMatMul) {
+      auto withKind = [&](ir::OpKind kind) {
+        return std::any_of(group.begin(), group.end(), [kind](const ir::Op* m) { return m->kind == kind; });
+      };
+      if (withKind(ir::OpKind::MatMul)) {
         emitMatMulGroup(lb, g_, group, ext, resultPtrs[0]);
+      } else if (withKind(ir::OpKind::Conv)) {
+        emitConvGroup(lb, g_, group, ext, resultPtrs[0]);
       } else if (!group.empty() || ir::opCategory(op.kind) != ir::OpCategory::Other) {
         std::vector<const ir::Op*> members = group.empty() ? std::vector<const ir::Op*>{&op} : group;
         emitElementwiseGroup(lb, g_, members, ext, resultPtrs[0]);

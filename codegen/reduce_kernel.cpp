@@ -1,6 +1,7 @@
 // ReduceSum / ReduceMean / ReduceMax / ReduceMin: a loop over the kept dims, an inner loop nest over the reduced
 // ones into an accumulator (double for floats, as the reference does, so results agree to the last bits that
-// matter; i64 for integers, sign- or zero-extended so comparisons keep the element type's order).
+// matter; i64 for integers, sign- or zero-extended so comparisons keep the element type's order). f32 reductions
+// over trailing dims go a vector at a time (vector_reduce_kernel.cpp).
 #include <algorithm>
 
 #include "codegen/kernels.h"
@@ -8,6 +9,7 @@
 namespace shardc::codegen {
 
 void emitReduce(LoopBuilder& lb, const KernelArgs& a) {
+  if (emitVectorReduce(lb, a)) return;
   llvm::IRBuilder<>& b = lb.builder();
   const ir::TensorType& in = a.graph.value(a.op.operands[0]).type;
   ir::DType t = in.dtype;

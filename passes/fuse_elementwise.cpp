@@ -2,8 +2,8 @@
 // group when the consumer is elementwise, is its only user, has the same result shape (so nothing is recomputed
 // per broadcast element), and its result is not a graph output. Members carry attr fusion_group = the group's
 // number; the group's root (the member whose result leaves the group) is the last of them in program order. A
-// group of ops that have a vector form also takes in the f32 MatMul feeding it only: code generation applies the
-// group to the GEMM's tiles as it stores them.
+// group of ops that have a vector form also takes in the f32 MatMul or Conv (no groups) feeding it only: code
+// generation applies the group to the GEMM's tiles as it stores them.
 #include <algorithm>
 
 #include "passes/pass.h"
@@ -11,6 +11,37 @@
 namespace shardc::passes {
 namespace {
 bool isElementwise(const ir::Op& op) { return ir::opCategory(op.kind) != ir::OpCategory::Other; }
+
+bool isGemmMatMul(const ir::Graph& g, const ir::Op& mm) {
+  return g.value(mm.operands[0]).type.shape.rank() >= 2 && g.value(mm.operands[1]).type.shape.rank() >= 2;
+}
+
+// Code generation computes an f32 Conv without groups as a GEMM of [channels, positions] per image.
+bool isGemmConv(const ir::Graph& g, const ir::Op& conv) {
+  for (ir::ValueId v : conv.operands)
+    if (g.value(v).type.dtype != ir::DType::f32) return false;
+  return conv.attrs.getInt("group", 1) == 1 && g.value(conv.operands[0]).type.shape.rank() >= 3;
+}
+
+// The Conv's epilogue reads an outside operand per channel (one value for all positions) or per position (the
+// result's own spatial layout): its spatial dims must all be broadcast or all match.
+bool fitsConvEpilogue(const ir::Graph& g, const std::vector<size_t>& members, const ir::Op& conv) {
+  const ir::Shape& out = g.value(conv.results[0]).type.shape;
+  for (size_t m : members)
+    for (ir::ValueId v : g.ops()[m].operands) {
+      const ir::Shape& s = g.value(v).type.shape;
+      if (v == conv.results[0] || s.rank() > out.rank()) continue;
+      size_t offset = out.rank() - s.rank();
+      bool allOne = true, allMatch = true;
+      for (size_t d = 2; d < out.rank(); ++d) {
+        int64_t dim = d >= offset ? s.dims[d - offset] : 1;
+        allOne = allOne && dim == 1;
+        allMatch = allMatch && dim == out.dims[d];
+      }
+      if (!allOne && !allMatch) return false;
+    }
+  return true;
+}
 }  // namespace
 
 void runFuseElementwise(ir::Graph& g) {
@@ -44,7 +75,7 @@ void runFuseElementwise(ir::Graph& g) {
         stack.push_back(static_cast<size_t>(p));
       }
     }
-    // A MatMul feeding the group only, of the group's shape, joins it first when every member can be applied to
+    // A MatMul or Conv feeding the group only, of the group's shape, joins it first when every member can be applied to
     // a vector of f32 as the GEMM stores its tiles (an epilogue: bias, activation, residual, scaling).
     bool vectorForm = true;
     for (size_t m : members) {
@@ -58,9 +89,11 @@ void runFuseElementwise(ir::Graph& g) {
         ir::OpId p = producer[static_cast<size_t>(v)];
         if (p == ir::kNoOp || group[static_cast<size_t>(p)] >= 0) continue;
         const ir::Op& mm = g.ops()[static_cast<size_t>(p)];
-        if (mm.kind != ir::OpKind::MatMul || uses[static_cast<size_t>(v)] != 1 || isOutput[static_cast<size_t>(v)] ||
-            !(g.value(v).type.shape == g.value(c.results[0]).type.shape) ||
-            g.value(mm.operands[0]).type.shape.rank() < 2 || g.value(mm.operands[1]).type.shape.rank() < 2)
+        if (uses[static_cast<size_t>(v)] != 1 || isOutput[static_cast<size_t>(v)] ||
+            !(g.value(v).type.shape == g.value(c.results[0]).type.shape))
+          continue;
+        if (!(mm.kind == ir::OpKind::MatMul && isGemmMatMul(g, mm)) &&
+            !(mm.kind == ir::OpKind::Conv && isGemmConv(g, mm) && fitsConvEpilogue(g, members, mm)))
           continue;
         members.push_back(static_cast<size_t>(p));
         vectorForm = false;  // one MatMul per group

@@ -133,6 +133,10 @@ TEST(CodegenKernels, Reductions) {
     reduceCase(k, DType::f32, {3, 17, 5}, {0, 2}, 0, n + "_outer_drop");
     reduceCase(k, DType::f32, {255}, {}, 0, n + "_all");
     reduceCase(k, DType::i64, {3, 17}, {1}, 1, n + "_i64");
+    // Trailing dims: the vector kernel, full vectors, a masked last one, and blocks of one element.
+    reduceCase(k, DType::f32, {3, 17, 35}, {1, 2}, 1, n + "_trailing_keep");
+    reduceCase(k, DType::f32, {4, 64}, {-1}, 0, n + "_rows");
+    reduceCase(k, DType::f32, {2, 3, 1, 1}, {2, 3}, 0, n + "_ones");
   }
 }
 
@@ -142,6 +146,7 @@ TEST(CodegenKernels, MaxAndMinReductions) {
     reduceCase(k, DType::f32, {3, 17, 5}, {1}, 1, n + "_mid_keep");
     reduceCase(k, DType::f64, {3, 17, 5}, {0, 2}, 0, n + "_outer_drop");
     reduceCase(k, DType::f32, {255}, {}, 0, n + "_all");
+    reduceCase(k, DType::f32, {3, 17, 35}, {2, 1}, 0, n + "_trailing");
     // Signed and unsigned compare differently on the same bits.
     for (DType t : {DType::i8, DType::u8, DType::i32, DType::u32, DType::i64})
       reduceCase(k, t, {3, 17}, {1}, 0, n + "_" + std::string(ir::dtypeName(t)));

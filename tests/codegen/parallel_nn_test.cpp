@@ -35,7 +35,7 @@ TEST(ParallelConv, OutputChannelsSplitNeedNoCollectiveBeforeTheOutput) {
   for (int ranks : {2, 4}) {
     auto run = convCase({1, 1, 1, 1}, {ranks, 1, 1, 1}, ranks, "conv_out_" + std::to_string(ranks));
     // Each rank computes 8/ranks output channels; only the output is gathered.
-    EXPECT_NE(run.programIr.find("Conv(%x, %w) {dilations = [1, 1], group = 1, pads = [1, 1, 1, 1]"), std::string::npos)
+    EXPECT_NE(run.programIr.find("Conv(%x, %w) {dilations = [1, 1], fusion_group = 0, group = 1, pads = [1, 1, 1, 1]"), std::string::npos)
         << run.programIr;
     EXPECT_NE(run.programIr.find("f32[4," + std::to_string(8 / ranks) + ",6,6]"), std::string::npos) << run.programIr;
     EXPECT_EQ(countOps(run.programIr, "AllReduce"), 0) << run.programIr;

@@ -1,5 +1,6 @@
-// fuse: elementwise chains share a group; an f32 MatMul that feeds only such a group, with its shape, joins it when
-// every member has a vector form (the GEMM applies them as it stores), and stays alone otherwise.
+// fuse: elementwise chains share a group; an f32 MatMul or Conv (no groups) that feeds only such a group, with its
+// shape, joins it when every member has a vector form (the GEMM applies them as it stores) and, for a Conv, every
+// outside operand is per channel or per position; it stays alone otherwise.
 #include <gtest/gtest.h>
 
 #include "pass_test_util.h"
@@ -93,6 +94,60 @@ TEST(FuseElementwise, MatMulStaysAloneWhenItCannotCarryTheGroup) {
 )"}) {
     std::string out = runPassOnText("fuse", text);
     EXPECT_NE(out.find("MatMul(%x, %w) : f32[4,16]"), std::string::npos) << out;
+  }
+}
+
+TEST(FuseElementwise, ConvJoinsItsBiasActivationAndResidual) {
+  EXPECT_EQ(runPassOnText("fuse", R"(graph @g {
+  input %x : f32[1,3,8,8]
+  input %res : f32[1,4,6,6]
+  param %w : f32[4,3,3,3] = <elided>
+  param %b : f32[4,1,1] = <elided>
+  %c = Conv(%x, %w) {group = 1} : f32[1,4,6,6]
+  %a = Add(%c, %b) : f32[1,4,6,6]
+  %r = Relu(%a) : f32[1,4,6,6]
+  %y = Add(%r, %res) : f32[1,4,6,6]
+  output %y
+}
+)"),
+            R"(graph @g {
+  input %x : f32[1,3,8,8]
+  input %res : f32[1,4,6,6]
+  param %w : f32[4,3,3,3] = <elided>
+  param %b : f32[4,1,1] = <elided>
+  %c = Conv(%x, %w) {fusion_group = 0, group = 1} : f32[1,4,6,6]
+  %a = Add(%c, %b) {fusion_group = 0} : f32[1,4,6,6]
+  %r = Relu(%a) {fusion_group = 0} : f32[1,4,6,6]
+  %y = Add(%r, %res) {fusion_group = 0} : f32[1,4,6,6]
+  output %y
+}
+)");
+}
+
+TEST(FuseElementwise, ConvStaysAloneWhenItsEpilogueCannotReadAnOperand) {
+  for (const char* text : {
+           // Varies along the last spatial dim only: neither one value per channel nor the output's layout.
+           R"(graph @g {
+  input %x : f32[1,3,8,8]
+  param %w : f32[4,3,3,3] = <elided>
+  param %q : f32[6] = <elided>
+  %c = Conv(%x, %w) {group = 1} : f32[1,4,6,6]
+  %y = Add(%c, %q) : f32[1,4,6,6]
+  output %y
+}
+)",
+           // A grouped convolution keeps the direct loops.
+           R"(graph @g {
+  input %x : f32[1,4,8,8]
+  param %w : f32[4,2,3,3] = <elided>
+  %c = Conv(%x, %w) {group = 2} : f32[1,4,6,6]
+  %y = Relu(%c) : f32[1,4,6,6]
+  output %y
+}
+)"}) {
+    std::string out = runPassOnText("fuse", text);
+    EXPECT_NE(out.find("Conv(%x, %w) {group = "), std::string::npos) << out;
+    EXPECT_EQ(out.find("fusion_group = 0, group"), std::string::npos) << out;
   }
 }
 
