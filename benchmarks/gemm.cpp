@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
                             {64, 784, 512},  {128, 768, 3072},   {1, 768, 768},      {1, 4096, 4096}};
   fs::path work = fs::temp_directory_path() / fmt::format("shardc_bench_gemm_{}", getpid());
   shardrt_context* ctx = nullptr;
-  shardrt_options options{0, 1, 0, nullptr};
+  shardrt_options options{0, 1, 0, nullptr, 1};
   shardrt_context_create(&options, &ctx);
   // The generated code calls the profiler's hooks; this keeps profile.o (and them) in the executable.
   shardrt_profile_stop(ctx);

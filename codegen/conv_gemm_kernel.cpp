@@ -50,29 +50,22 @@ void gatherPanels(LoopBuilder& lb, const ConvGeometry& s, llvm::Value* x, llvm::
   });
 }
 
-// The Conv, image by image, by the path its shape suits; `epilogue(image)` is applied to that image's vectors.
+// The Conv by the path its shape suits; `epilogue(image)` is applied to that image's vectors.
 void emitConvGemm(LoopBuilder& lb, const ir::Graph& g, const ir::Op& conv, llvm::Value* x, llvm::Value* w,
                   llvm::Value* y, const std::function<GemmEpilogue(llvm::Value*)>& epilogue) {
   ConvGeometry s = convGeometry(g, conv);
-  llvm::IRBuilder<>& b = lb.builder();
-  llvm::Type* f32 = b.getFloatTy();
   bool pointwise = std::all_of(s.ks.begin(), s.ks.end(), [](int64_t k) { return k == 1; }) &&
                    std::all_of(s.w.strides.begin(), s.w.strides.end(), [](int64_t v) { return v == 1; }) &&
                    s.positions == s.xBlock;
-  bool direct = !pointwise && directConvFits(s, lb.vectorBits() / 32);
-  lb.loop(s.N, [&](llvm::Value* n) {
-    llvm::Value* image = b.CreateInBoundsGEP(f32, x, b.CreateMul(n, lb.i64(s.C * s.xBlock)));
-    llvm::Value* out = b.CreateInBoundsGEP(f32, y, b.CreateMul(n, lb.i64(s.M * s.positions)));
-    if (pointwise) {  // the image [C, positions] is the GEMM's B as it is
-      emitMatrixGemm(lb, s.M, s.C, s.positions, w, image, nullptr, out, epilogue(n));
-    } else if (direct) {
-      emitDirectConv(lb, s, image, w, out, epilogue(n));
-    } else {
-      PanelPacker packer = [&](llvm::Value* panels, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl,
-                               int64_t nr) { gatherPanels(lb, s, image, panels, j0, nc, k0, kl, nr); };
-      emitMatrixGemm(lb, s.M, s.C * s.kBlock, s.positions, w, nullptr, packer, out, epilogue(n));
-    }
-  });
+  if (!pointwise && directConvFits(s, lb.vectorBits() / 32)) return emitDirectConv(lb, s, x, w, y, epilogue);
+  // Per image: the weights [M, C·K] (shared) times the image's columns into the image's output.
+  GemmBatch batch{{s.N}, {0}, {s.C * s.xBlock}, {s.M * s.positions}};
+  GemmEpilogueFor perImage = [&](const std::vector<llvm::Value*>& ivs) { return epilogue(ivs[0]); };
+  if (pointwise)  // the image [C, positions] is the GEMM's B as it lies
+    return emitBatchedGemm(lb, batch, s.M, s.C, s.positions, w, x, y, perImage, nullptr);
+  PanelPacker packer = [&](llvm::Value* image, llvm::Value* panels, llvm::Value* j0, int64_t nc, llvm::Value* k0,
+                           int64_t kl, int64_t nr) { gatherPanels(lb, s, image, panels, j0, nc, k0, kl, nr); };
+  emitBatchedGemm(lb, batch, s.M, s.C * s.kBlock, s.positions, w, x, y, perImage, packer);
 }
 
 // The bias of output channel `row` added to a vector, when the Conv has one here.

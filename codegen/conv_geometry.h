@@ -30,9 +30,10 @@ inline ConvGeometry convGeometry(const ir::Graph& g, const ir::Op& conv) {
 // Whether the direct kernel suits the Conv: most of the vector lanes along the last output dim do work, and its
 // stride is small enough for a wide load and a shuffle.
 bool directConvFits(const ConvGeometry& s, int64_t lanes);
-// The direct Conv of one image: x [C, spatial...] and y [M, positions]; epilogue applied as it stores (rows are
-// output channels, columns positions).
+// The direct Conv of x [N, C, spatial...] into y [N, M, positions]; epilogue(image) applied as it stores (rows are
+// output channels, columns positions). Its work items, the threads' share, are images by tiles of channels.
 void emitDirectConv(LoopBuilder& lb, const ConvGeometry& s, llvm::Value* x, llvm::Value* w, llvm::Value* y,
-                    const std::function<llvm::Value*(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)>& epilogue);
+                    const std::function<std::function<llvm::Value*(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)>(
+                        llvm::Value* image)>& epilogue);
 
 }  // namespace shardc::codegen

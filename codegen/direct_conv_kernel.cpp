@@ -20,7 +20,7 @@ struct DirectConv {
   llvm::IRBuilder<>& b;
   const ConvGeometry& s;
   llvm::Value *x, *w, *y;  // this image's input and output, the weights
-  const GemmEpilogue& epilogue;
+  GemmEpilogue epilogue;
   int64_t lanes, mr;
   llvm::Type* f32;
   llvm::VectorType* vec;
@@ -33,6 +33,14 @@ struct DirectConv {
     std::vector<llvm::Constant*> bits;
     for (bool v : on) bits.push_back(b.getInt1(v));
     return llvm::ConstantVector::get(bits);
+  }
+
+  // &w[m0 + r, c, window element k]: the tile's and the channel's bases, then a constant offset, so the rows'
+  // weights are one register plus displacements (a flat index would hide that from the address folding).
+  llvm::Value* weight(llvm::Value* m0, llvm::Value* c, int64_t r, int64_t k) {
+    llvm::Value* tile = b.CreateInBoundsGEP(f32, w, b.CreateMul(m0, lb.i64(s.C * s.kBlock), "", true, true));
+    llvm::Value* channel = b.CreateInBoundsGEP(f32, tile, b.CreateMul(c, lb.i64(s.kBlock), "", true, true));
+    return b.CreateConstInBoundsGEP1_64(f32, channel, uint64_t(r * s.C * s.kBlock + k));
   }
 
   // The tile of `rows` channels from m0 and `vectors` vectors of the last dim from `first`, at the outer output
@@ -75,11 +83,7 @@ struct DirectConv {
                                .value);
           for (int64_t r = 0; r < rows; ++r) {
             // w[m0 + r, c, ko..., k]
-            llvm::Value* at = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(b.CreateAdd(m0, lb.i64(r)), lb.i64(s.C)), c),
-                                                      lb.i64(s.kBlock)),
-                                          lb.i64(ko * kw + k));
-            llvm::Value* splat =
-                b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, b.CreateInBoundsGEP(f32, w, at)));
+            llvm::Value* splat = b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, weight(m0, c, r, ko * kw + k)));
             for (int64_t v = 0; v < vectors; ++v) {
               llvm::AllocaInst* slot = acc[size_t(r * vectors + v)];
               b.CreateStore(b.CreateCall(fma, {splat, in[size_t(v)], b.CreateLoad(vec, slot)}), slot);
@@ -145,10 +149,7 @@ struct DirectConv {
           in.push_back(b.CreateMaskedLoad(vec, b.CreateGEP(f32, base, lb.i64(v * lanes)), llvm::Align(4), masks[size_t(v)],
                                           llvm::Constant::getNullValue(vec)));
         for (int64_t r = 0; r < rows; ++r) {
-          llvm::Value* at = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(b.CreateAdd(m0, lb.i64(r)), lb.i64(s.C)), c),
-                                                    lb.i64(s.kBlock)),
-                                        lb.i64(kidx));
-          llvm::Value* splat = b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, b.CreateInBoundsGEP(f32, w, at)));
+          llvm::Value* splat = b.CreateVectorSplat(unsigned(lanes), b.CreateLoad(f32, weight(m0, c, r, kidx)));
           for (int64_t v = 0; v < vectors; ++v) {
             llvm::AllocaInst* slot = acc[size_t(r * vectors + v)];
             b.CreateStore(b.CreateCall(fma, {splat, in[size_t(v)], b.CreateLoad(vec, slot)}), slot);
@@ -176,23 +177,19 @@ struct DirectConv {
     return s.xs == s.os && std::all_of(s.w.strides.begin(), s.w.strides.end(), [](int64_t v) { return v == 1; });
   }
 
-  void run() {
+  // Every tile of `rows` channels from m0.
+  void rowsOfTiles(llvm::Value* m0, int64_t rows) {
     // 32 registers hold 8 x 3 accumulators with the inputs and a broadcast; 16 hold 6 x 2.
     int64_t maxVectors = lb.vectorBits() >= 512 ? 3 : 2;
-    std::vector<int64_t> outerDims(s.os.begin(), s.os.end() - 1);
-    auto rowsOfTiles = [&](llvm::Value* m0, int64_t rows) {
-      if (flat()) {
-        int64_t block = maxVectors * lanes, tail = s.positions % block;
-        lb.loop(s.positions / block, [&](llvm::Value* pb) { flatTile(m0, rows, b.CreateMul(pb, lb.i64(block)), maxVectors, block); });
-        if (tail) flatTile(m0, rows, lb.i64(s.positions - tail), (tail + lanes - 1) / lanes, tail);
-        return;
-      }
-      lb.loopNest(outerDims, [&](const std::vector<llvm::Value*>& outer) {
-        for (auto [first, vectors] : runs(maxVectors)) tile(m0, rows, outer, first, vectors);
-      });
-    };
-    lb.loop(s.M / mr, [&](llvm::Value* mb) { rowsOfTiles(b.CreateMul(mb, lb.i64(mr)), mr); });
-    if (s.M % mr) rowsOfTiles(lb.i64(s.M - s.M % mr), s.M % mr);
+    if (flat()) {
+      int64_t block = maxVectors * lanes, tail = s.positions % block;
+      lb.loop(s.positions / block, [&](llvm::Value* pb) { flatTile(m0, rows, b.CreateMul(pb, lb.i64(block)), maxVectors, block); });
+      if (tail) flatTile(m0, rows, lb.i64(s.positions - tail), (tail + lanes - 1) / lanes, tail);
+      return;
+    }
+    lb.loopNest(std::vector<int64_t>(s.os.begin(), s.os.end() - 1), [&](const std::vector<llvm::Value*>& outer) {
+      for (auto [first, vectors] : runs(maxVectors)) tile(m0, rows, outer, first, vectors);
+    });
   }
 };
 
@@ -207,13 +204,31 @@ bool directConvFits(const ConvGeometry& s, int64_t lanes) {
 }
 
 void emitDirectConv(LoopBuilder& lb, const ConvGeometry& s, llvm::Value* x, llvm::Value* w, llvm::Value* y,
-                    const GemmEpilogue& epilogue) {
+                    const std::function<GemmEpilogue(llvm::Value*)>& epilogue) {
   llvm::IRBuilder<>& b = lb.builder();
-  int64_t lanes = lb.vectorBits() / 32;
+  int64_t lanes = lb.vectorBits() / 32, mr = lb.vectorBits() >= 512 ? 8 : 6;
   llvm::Type* f32 = b.getFloatTy();
-  DirectConv conv{lb, b, s, x, w, y, epilogue, lanes, lb.vectorBits() >= 512 ? 8 : 6, f32,
-                  llvm::FixedVectorType::get(f32, unsigned(lanes))};
-  conv.run();
+  int64_t tiles = (s.M + mr - 1) / mr;
+  // Work items: an image's tiles of MR output channels (the last tile may hold fewer).
+  lb.loop(s.N, [&](llvm::Value* n) {
+    lb.parallelItems(tiles, [&](llvm::Value* t) {
+      DirectConv conv{lb,
+                      b,
+                      s,
+                      b.CreateInBoundsGEP(f32, x, b.CreateMul(n, lb.i64(s.C * s.xBlock))),
+                      w,
+                      b.CreateInBoundsGEP(f32, y, b.CreateMul(n, lb.i64(s.M * s.positions))),
+                      epilogue(n),
+                      lanes,
+                      mr,
+                      f32,
+                      llvm::FixedVectorType::get(f32, unsigned(lanes))};
+      llvm::Value* m0 = b.CreateMul(t, lb.i64(mr));
+      if (s.M % mr == 0) return conv.rowsOfTiles(m0, mr);
+      lb.branch(b.CreateICmpEQ(t, lb.i64(tiles - 1)), [&] { conv.rowsOfTiles(m0, s.M % mr); },
+                [&] { conv.rowsOfTiles(m0, mr); });
+    });
+  });
 }
 
 }  // namespace shardc::codegen

@@ -211,7 +211,7 @@ void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector
   std::map<ir::ValueId, const ir::Op*> producedBy;
   for (const ir::Op* m : members) producedBy[m->results[0]] = m;
 
-  lb.loopNest(out.dims, [&](const std::vector<llvm::Value*>& ivs) {
+  auto element = [&](const std::vector<llvm::Value*>& ivs) {
     std::map<ir::ValueId, llvm::Value*> scalars;  // per element: each member's value, computed once
     auto load = [&](ir::ValueId v) {
       const ir::TensorType& vt = g.value(v).type;
@@ -219,6 +219,28 @@ void emitElementwiseGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector
     };
     lb.store(outType.dtype, groupValue(lb, g, producedBy, root.results[0], scalars, load), result,
              lb.linearIndex(ivs, out.strides()));
+  };
+  // Large results are shared among the threads by their leading dims (enough of them for a few items each),
+  // the rest a loop nest per item; the innermost dim always stays whole for the vectoriser.
+  constexpr int64_t kParallelElements = 1 << 16, kItems = 8;
+  size_t lead = 0;
+  int64_t items = 1;
+  if (out.numElements() >= kParallelElements)
+    while (lead + 1 < out.rank() && items < kItems) items *= out.dims[lead++];
+  if (items < 2) return lb.loopNest(out.dims, element);
+  std::vector<int64_t> leading(out.dims.begin(), out.dims.begin() + int64_t(lead));
+  std::vector<int64_t> rest(out.dims.begin() + int64_t(lead), out.dims.end());
+  lb.parallelItems(items, [&](llvm::Value* item) {
+    std::vector<llvm::Value*> ivs(lead);
+    for (size_t d = lead; d-- > 0;) {
+      ivs[d] = lb.builder().CreateURem(item, lb.i64(leading[d]));
+      item = lb.builder().CreateUDiv(item, lb.i64(leading[d]));
+    }
+    lb.loopNest(rest, [&](const std::vector<llvm::Value*>& inner) {
+      std::vector<llvm::Value*> all = ivs;
+      all.insert(all.end(), inner.begin(), inner.end());
+      element(all);
+    });
   });
 }
 

@@ -156,60 +156,89 @@ struct Gemm {
     });
   }
 
-  void block(llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl, bool first, bool last) {
-    if (packer) packer(panels, j0, nc, k0, kl, 2 * lanes);
-    else if (panels) pack(panels, j0, nc, k0, kl);
-    lb.loop(m / mr, [&](llvm::Value* ib) { rowOfTiles(mul(ib, mr), mr, j0, nc, k0, kl, panels, first, last); });
-    if (m % mr) rowOfTiles(lb.i64(m - m % mr), m % mr, j0, nc, k0, kl, panels, first, last);
+  // Rows [i0, i0 + rows) of the block [k0, k0 + kl) x [j0, j0 + nc). B is packed first when the panels exist:
+  // with enough rows of tiles reading each block, the copy pays.
+  void block(llvm::Value* i0, int64_t rows, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl, bool first,
+             bool last) {
+    bool packed = packer || rows >= kPackRows;
+    if (packer) packer(B, panels, j0, nc, k0, kl, 2 * lanes);
+    else if (packed) pack(panels, j0, nc, k0, kl);
+    llvm::Value* from = packed ? panels : nullptr;
+    lb.loop(rows / mr, [&](llvm::Value* ib) { rowOfTiles(b.CreateAdd(i0, mul(ib, mr)), mr, j0, nc, k0, kl, from, first, last); });
+    if (rows % mr) rowOfTiles(add(i0, rows - rows % mr), rows % mr, j0, nc, k0, kl, from, first, last);
   }
 
-  // The k blocks of a column block: the first starts the accumulators at zero, the last applies the epilogue.
-  void columns(llvm::Value* j0, int64_t nc) {
+  // The k blocks over one work item's rows and columns: the first starts the accumulators at zero, the last
+  // applies the epilogue.
+  void item(llvm::Value* i0, int64_t rows, llvm::Value* j0, int64_t nc) {
     int64_t blocks = (k + kKc - 1) / kKc;
-    if (blocks <= 1) return block(j0, nc, lb.i64(0), k, true, true);
-    block(j0, nc, lb.i64(0), kKc, true, false);
-    lb.loop(blocks - 2, [&](llvm::Value* kb) { block(j0, nc, mul(add(kb, 1), kKc), kKc, false, false); });
-    block(j0, nc, lb.i64((blocks - 1) * kKc), k - (blocks - 1) * kKc, false, true);
-  }
-
-  void run() {
-    // Packing costs a pass over B per block; with enough rows of tiles reading each block it pays.
-    if (m >= kPackRows || packer) {
-      panels = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * kNc)));
-      aPanel = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * mr)));
-    }
-    lb.loop(n / kNc, [&](llvm::Value* jc) { columns(mul(jc, kNc), kNc); });
-    if (n % kNc) columns(lb.i64(n - n % kNc), n % kNc);
+    if (blocks <= 1) return block(i0, rows, j0, nc, lb.i64(0), k, true, true);
+    block(i0, rows, j0, nc, lb.i64(0), kKc, true, false);
+    lb.loop(blocks - 2, [&](llvm::Value* kb) { block(i0, rows, j0, nc, mul(add(kb, 1), kKc), kKc, false, false); });
+    block(i0, rows, j0, nc, lb.i64((blocks - 1) * kKc), k - (blocks - 1) * kKc, false, true);
   }
 };
 
-// The blocked GEMM of A [batch..., m, k] and B [batch..., k, n] into C [batch, m, n] (numpy broadcasting of the
-// batch dims); `epilogue`, given the batch indices, makes the function applied to C's vectors as they are stored.
-// With a packer, B is not read: the packer writes its panels.
-using EpilogueFor = std::function<GemmEpilogue(const std::vector<llvm::Value*>&, int64_t lanes)>;
+// How a GEMM's C is cut into work items, the unit that threads share: column blocks of `columns` (NC, or
+// narrower when that leaves fewer than kItems), then, when the columns alone still give fewer, groups of `rows`
+// rows. The last block and group may be shorter.
+struct ItemPlan {
+  int64_t columns, columnItems, lastColumns, rows, rowItems, lastRows;
+};
 
-void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const ir::Shape& sc, llvm::Value* a,
-              llvm::Value* bm, llvm::Value* c, const EpilogueFor& epilogue, const PanelPacker& packer = nullptr) {
+constexpr int64_t kItems = 8;              // enough items for a few threads to balance
+constexpr int64_t kParallelMacs = 1 << 18;  // below this, one thread does it all: the hand-off costs more
+
+ItemPlan planItems(int64_t m, int64_t k, int64_t n, int64_t mr, int64_t nr) {
+  auto roundUp = [](int64_t x, int64_t to) { return (x + to - 1) / to * to; };
+  ItemPlan p{};
+  bool split = m * k * n >= kParallelMacs;
+  p.columns = std::max<int64_t>(1, std::min(n, split ? std::clamp(roundUp((n + kItems - 1) / kItems, nr), 4 * nr, kNc) : kNc));
+  p.columnItems = (n + p.columns - 1) / p.columns;
+  p.lastColumns = n - (p.columnItems - 1) * p.columns;
+  int64_t groups = split ? std::clamp<int64_t>(kItems / p.columnItems, 1, (m + mr - 1) / mr) : 1;
+  p.rows = std::max<int64_t>(1, roundUp((m + groups - 1) / groups, mr));
+  if (p.rows > m) p.rows = std::max<int64_t>(m, 1);
+  p.rowItems = (m + p.rows - 1) / p.rows;
+  p.lastRows = m - (p.rowItems - 1) * p.rows;
+  return p;
+}
+
+}  // namespace
+
+void emitBatchedGemm(LoopBuilder& lb, const GemmBatch& batch, int64_t m, int64_t k, int64_t n, llvm::Value* a,
+                     llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue, const PanelPacker& packer) {
   llvm::IRBuilder<>& b = lb.builder();
-  int64_t m = sa.dims[sa.rank() - 2], k = sa.dims[sa.rank() - 1], n = sb.dims[sb.rank() - 1];
-  ir::Shape batchA(std::vector<int64_t>(sa.dims.begin(), sa.dims.end() - 2));
-  ir::Shape batchB(std::vector<int64_t>(sb.dims.begin(), sb.dims.end() - 2));
-  ir::Shape batch(std::vector<int64_t>(sc.dims.begin(), sc.dims.end() - 2));
-  std::vector<int64_t> strideA = broadcastStrides(batchA, batch), strideB = broadcastStrides(batchB, batch);
-  for (auto& s : strideA) s *= m * k;
-  for (auto& s : strideB) s *= k * n;
-  std::vector<int64_t> strideC = batch.strides();
-  for (auto& s : strideC) s *= m * n;
   // Registers: 32 vector registers with AVX-512 hold 8 x 2 accumulators, two of B and a broadcast; 16 with AVX2 or
   // SSE hold 6 x 2.
   int64_t lanes = lb.vectorBits() / 32, mr = lb.vectorBits() >= 512 ? 8 : 6;
   llvm::Type* f32 = b.getFloatTy();
-  lb.loopNest(batch.dims, [&](const std::vector<llvm::Value*>& ivs) {
+  auto* vec = llvm::FixedVectorType::get(f32, unsigned(lanes));
+  if (m == 0 || n == 0) return;
+  ItemPlan plan = planItems(m, k, n, mr, 2 * lanes);
+  llvm::Value* panels = nullptr;
+  llvm::Value* aPanel = nullptr;
+  if (packer || plan.rows >= kPackRows) {
+    panels = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * kNc)));
+    aPanel = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * mr)));
+  }
+  int64_t batches = 1;
+  for (int64_t d : batch.dims) batches *= d;
+  lb.parallelItems(batches * plan.columnItems * plan.rowItems, [&](llvm::Value* w) {
+    llvm::Value* rowItem = b.CreateURem(w, lb.i64(plan.rowItems));
+    llvm::Value* rest = b.CreateUDiv(w, lb.i64(plan.rowItems));
+    llvm::Value* columnItem = b.CreateURem(rest, lb.i64(plan.columnItems));
+    llvm::Value* flatBatch = b.CreateUDiv(rest, lb.i64(plan.columnItems));
+    std::vector<llvm::Value*> ivs(batch.dims.size());
+    for (size_t d = batch.dims.size(); d-- > 0;) {
+      ivs[d] = b.CreateURem(flatBatch, lb.i64(batch.dims[d]));
+      flatBatch = b.CreateUDiv(flatBatch, lb.i64(batch.dims[d]));
+    }
     Gemm gemm{lb,
               b,
-              b.CreateInBoundsGEP(f32, a, lb.linearIndex(ivs, strideA)),
-              bm ? b.CreateInBoundsGEP(f32, bm, lb.linearIndex(ivs, strideB)) : nullptr,
-              b.CreateInBoundsGEP(f32, c, lb.linearIndex(ivs, strideC)),
+              b.CreateInBoundsGEP(f32, a, lb.linearIndex(ivs, batch.strideA)),
+              bm ? b.CreateInBoundsGEP(f32, bm, lb.linearIndex(ivs, batch.strideB)) : nullptr,
+              b.CreateInBoundsGEP(f32, c, lb.linearIndex(ivs, batch.strideC)),
               m,
               k,
               n,
@@ -217,13 +246,40 @@ void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const i
               mr,
               2 * mr,
               f32,
-              llvm::FixedVectorType::get(f32, unsigned(lanes)),
-              epilogue ? epilogue(ivs, lanes) : nullptr,
-              nullptr,
-              nullptr,
+              vec,
+              epilogue ? epilogue(ivs) : nullptr,
+              panels,
+              aPanel,
               packer};
-    gemm.run();
+    llvm::Value* i0 = b.CreateMul(rowItem, lb.i64(plan.rows));
+    llvm::Value* j0 = b.CreateMul(columnItem, lb.i64(plan.columns));
+    // The last column block and row group are their own instantiations (static extents).
+    auto rowsOf = [&](int64_t nc) {
+      if (plan.lastRows == plan.rows) return gemm.item(i0, plan.rows, j0, nc);
+      lb.branch(b.CreateICmpEQ(rowItem, lb.i64(plan.rowItems - 1)), [&] { gemm.item(i0, plan.lastRows, j0, nc); },
+                [&] { gemm.item(i0, plan.rows, j0, nc); });
+    };
+    if (plan.lastColumns == plan.columns) return rowsOf(plan.columns);
+    lb.branch(b.CreateICmpEQ(columnItem, lb.i64(plan.columnItems - 1)), [&] { rowsOf(plan.lastColumns); },
+              [&] { rowsOf(plan.columns); });
   });
+}
+
+namespace {
+
+// The blocked GEMM of A [batch..., m, k] and B [batch..., k, n] into C [batch, m, n] (numpy broadcasting of the
+// batch dims).
+void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const ir::Shape& sc, llvm::Value* a,
+              llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue) {
+  int64_t m = sa.dims[sa.rank() - 2], k = sa.dims[sa.rank() - 1], n = sb.dims[sb.rank() - 1];
+  ir::Shape batchA(std::vector<int64_t>(sa.dims.begin(), sa.dims.end() - 2));
+  ir::Shape batchB(std::vector<int64_t>(sb.dims.begin(), sb.dims.end() - 2));
+  ir::Shape batchC(std::vector<int64_t>(sc.dims.begin(), sc.dims.end() - 2));
+  GemmBatch batch{batchC.dims, broadcastStrides(batchA, batchC), broadcastStrides(batchB, batchC), batchC.strides()};
+  for (auto& s : batch.strideA) s *= m * k;
+  for (auto& s : batch.strideB) s *= k * n;
+  for (auto& s : batch.strideC) s *= m * n;
+  emitBatchedGemm(lb, batch, m, k, n, a, bm, c, epilogue, nullptr);
 }
 
 }  // namespace
@@ -235,13 +291,6 @@ bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
   if (tc.dtype != ir::DType::f32 || ta.shape.rank() < 2 || tb.shape.rank() < 2) return false;
   emitGemm(lb, ta.shape, tb.shape, tc.shape, a.operands[0], a.operands[1], a.results[0], nullptr);
   return true;
-}
-
-void emitMatrixGemm(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* a, llvm::Value* bm,
-                    const PanelPacker& packB, llvm::Value* c, const GemmEpilogue& epilogue) {
-  EpilogueFor each;
-  if (epilogue) each = [&](const std::vector<llvm::Value*>&, int64_t) { return epilogue; };
-  emitGemm(lb, ir::Shape({m, k}), ir::Shape({k, n}), ir::Shape({m, n}), a, bm, c, each, packB);
 }
 
 GemmEpilogue groupEpilogue(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
@@ -284,7 +333,7 @@ void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<cons
       **std::find_if(members.begin(), members.end(), [](const ir::Op* m) { return m->kind == ir::OpKind::MatMul; });
   const ir::Shape& out = g.value(members.back()->results[0]).type.shape;
   auto strides = [&g, &out](ir::ValueId v) { return broadcastStrides(g.value(v).type.shape, out); };
-  EpilogueFor epilogue = [&](const std::vector<llvm::Value*>& ivs, int64_t) {
+  GemmEpilogueFor epilogue = [&](const std::vector<llvm::Value*>& ivs) {
     return groupEpilogue(lb, g, members, mm, external, ivs, strides);
   };
   emitGemm(lb, g.value(mm.operands[0]).type.shape, g.value(mm.operands[1]).type.shape, out,

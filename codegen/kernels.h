@@ -34,10 +34,22 @@ llvm::Value* groupValue(LoopBuilder& lb, const ir::Graph& g, const std::map<ir::
 // Applied to each vector of a GEMM's result as it is stored the last time: (value, row, first column, lane mask
 // or null) -> the value to store.
 using GemmEpilogue = std::function<llvm::Value*(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)>;
-// Writes B's block [k0, k0 + kl) x [j0, j0 + nc) as panels of nr columns: panel p at p * kl * nr floats, its row kk
-// at kk * nr; a partial last panel padded with zeros.
-using PanelPacker = std::function<void(llvm::Value* panels, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl,
-                                       int64_t nr)>;
+// The epilogue of one batch of a batched GEMM, given its batch indices.
+using GemmEpilogueFor = std::function<GemmEpilogue(const std::vector<llvm::Value*>& batchIvs)>;
+// Writes the block [k0, k0 + kl) x [j0, j0 + nc) of a batch's B (`b`: B's pointer for that batch) as panels of nr
+// columns: panel p at p * kl * nr floats, its row kk at kk * nr; a partial last panel padded with zeros.
+using PanelPacker = std::function<void(llvm::Value* b, llvm::Value* panels, llvm::Value* j0, int64_t nc,
+                                       llvm::Value* k0, int64_t kl, int64_t nr)>;
+// The batch dims of a batched GEMM and each matrix's element stride per batch index (0: shared).
+struct GemmBatch {
+  std::vector<int64_t> dims, strideA, strideB, strideC;
+};
+
+// C [batch..., m, n] = A [m, k] · B [k, n] per batch, f32 row-major, blocked for the target's registers and
+// caches; its work items (column blocks and row groups of every batch) are the kernel's parallel loop. With
+// packB, B is never read as a matrix: packB writes each block's panels from the batch's `b` (an implicit GEMM).
+void emitBatchedGemm(LoopBuilder& lb, const GemmBatch& batch, int64_t m, int64_t k, int64_t n, llvm::Value* a,
+                     llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue, const PanelPacker& packB);
 
 // The epilogue that applies a fused group's elementwise members to the vectors of `producer` (its MatMul or
 // Conv): viewStrides gives an outside operand's strides in the result seen as [batch..., rows, columns].
@@ -55,10 +67,6 @@ void emitConvGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const 
                    const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
 
 void emitMatMul(LoopBuilder& lb, const KernelArgs& a);
-// C [m, n] = A [m, k] · B [k, n], f32 row-major matrices, blocked as emitBlockedMatMul. With packB, B (null) is
-// never read: packB writes each block's panels (an implicit GEMM).
-void emitMatrixGemm(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* a, llvm::Value* bm,
-                    const PanelPacker& packB, llvm::Value* c, const GemmEpilogue& epilogue);
 // Whether a Conv takes the blocked paths (direct, GEMM or implicit GEMM, by shape; conv_gemm_kernel.cpp): f32,
 // no groups.
 bool convUsesGemm(const ir::Graph& g, const ir::Op& conv);

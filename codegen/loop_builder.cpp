@@ -21,6 +21,49 @@ void LoopBuilder::loop(int64_t extent, const std::function<void(llvm::Value*)>& 
   b_.SetInsertPoint(exit);
 }
 
+void LoopBuilder::loopRange(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body) {
+  llvm::LLVMContext& ctx = b_.getContext();
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  llvm::BasicBlock* header = llvm::BasicBlock::Create(ctx, "range", f_);
+  llvm::BasicBlock* exit = llvm::BasicBlock::Create(ctx, "range.end", f_);
+  b_.CreateCondBr(b_.CreateICmpULT(begin, end), header, exit);
+  b_.SetInsertPoint(header);
+  llvm::PHINode* iv = b_.CreatePHI(b_.getInt64Ty(), 2, "item");
+  iv->addIncoming(begin, pre);
+  body(iv);
+  llvm::Value* next = b_.CreateAdd(iv, i64(1), "item.next", /*HasNUW=*/true, /*HasNSW=*/true);
+  iv->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpULT(next, end), header, exit);
+  b_.SetInsertPoint(exit);
+}
+
+void LoopBuilder::branch(llvm::Value* cond, const std::function<void()>& then, const std::function<void()>& otherwise) {
+  llvm::LLVMContext& ctx = b_.getContext();
+  llvm::BasicBlock* yes = llvm::BasicBlock::Create(ctx, "then", f_);
+  llvm::BasicBlock* no = llvm::BasicBlock::Create(ctx, "else", f_);
+  llvm::BasicBlock* join = llvm::BasicBlock::Create(ctx, "endif", f_);
+  b_.CreateCondBr(cond, yes, no);
+  b_.SetInsertPoint(yes);
+  then();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(no);
+  otherwise();
+  b_.CreateBr(join);
+  b_.SetInsertPoint(join);
+}
+
+void LoopBuilder::parallelItems(int64_t count, const std::function<void(llvm::Value*)>& body) {
+  if (!part_ || insideItems_) return loop(count, body);
+  if (partitioned_) ir::fail("internal error: a kernel splits two loops among its threads");
+  partitioned_ = insideItems_ = true;
+  // Part p of P: items [count·p/P, count·(p+1)/P).
+  llvm::Value* n = i64(count);
+  llvm::Value* begin = b_.CreateUDiv(b_.CreateMul(n, part_), parts_);
+  llvm::Value* end = b_.CreateUDiv(b_.CreateMul(n, b_.CreateAdd(part_, i64(1))), parts_);
+  loopRange(begin, end, body);
+  insideItems_ = false;
+}
+
 void LoopBuilder::loopNest(const std::vector<int64_t>& extents,
                            const std::function<void(const std::vector<llvm::Value*>&)>& body) {
   std::vector<llvm::Value*> ivs;

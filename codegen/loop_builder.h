@@ -26,6 +26,19 @@ class LoopBuilder {
   void loop(int64_t extent, const std::function<void(llvm::Value*)>& body);
   // Nested loops over every index of `extents` (outermost first); body gets one induction value per dim.
   void loopNest(const std::vector<int64_t>& extents, const std::function<void(const std::vector<llvm::Value*>&)>& body);
+  // for (iv = begin; iv < end; ++iv) body(iv), bounds known at run time.
+  void loopRange(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body);
+  // if (cond) then() else otherwise(); the insertion point ends after both.
+  void branch(llvm::Value* cond, const std::function<void()>& then, const std::function<void()>& otherwise);
+
+  // A kernel run by several threads is called once per part (part of parts, i64 values): setPartition hands them
+  // to the builder, and parallelItems(count, body) runs body(item) for this part's share of the items, as one
+  // contiguous range. Without a partition it is a plain loop. A kernel has at most one such loop, and code outside
+  // it runs in every part, so it must not write memory. partitioned() says whether the kernel used it.
+  void setPartition(llvm::Value* part, llvm::Value* parts) { part_ = part, parts_ = parts; }
+  void parallelItems(int64_t count, const std::function<void(llvm::Value*)>& body);
+  bool partitioned() const { return partitioned_; }
+
   // sum(ivs[d] * strides[d]) (strides of 0 skipped: broadcast dims).
   llvm::Value* linearIndex(const std::vector<llvm::Value*>& ivs, const std::vector<int64_t>& strides);
 
@@ -41,6 +54,8 @@ class LoopBuilder {
   llvm::IRBuilder<>& b_;
   llvm::Function* f_;
   int vectorBits_ = 128;
+  llvm::Value *part_ = nullptr, *parts_ = nullptr;
+  bool partitioned_ = false, insideItems_ = false;
 };
 
 }  // namespace shardc::codegen

@@ -88,9 +88,12 @@ class ProgramEmitter {
     return nullptr;
   }
 
-  // A kernel function taking (results..., operands...) as noalias pointers; `body` fills it.
+  // A kernel function taking (results..., operands...) as noalias pointers, then its part and the number of
+  // parts (i64) when threads share it.
   llvm::Function* kernelFunction(const std::string& name, size_t numPointers) {
     std::vector<llvm::Type*> params(numPointers, b_.getPtrTy());
+    params.push_back(b_.getInt64Ty());
+    params.push_back(b_.getInt64Ty());
     auto* fty = llvm::FunctionType::get(b_.getVoidTy(), params, false);
     auto* f = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name, module_.get());
     f->addFnAttr(llvm::Attribute::NoUnwind);
@@ -116,11 +119,14 @@ class ProgramEmitter {
       externals = op.operands;
     }
     llvm::Function* f = kernelFunction(name, op.results.size() + externals.size());
+    bool parallel = false;
     {
       llvm::IRBuilder<> kb(ctx_);
       kb.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
       LoopBuilder lb(kb, f);
       lb.setVectorBits(vectorBits_);
+      size_t numPointers = op.results.size() + externals.size();
+      lb.setPartition(f->getArg(unsigned(numPointers)), f->getArg(unsigned(numPointers + 1)));
       std::vector<llvm::Value*> resultPtrs, operandPtrs;
       for (size_t i = 0; i < op.results.size(); ++i) resultPtrs.push_back(f->getArg(unsigned(i)));
       for (size_t i = 0; i < externals.size(); ++i) operandPtrs.push_back(f->getArg(unsigned(op.results.size() + i)));
@@ -171,11 +177,44 @@ class ProgramEmitter {
         }
       }
       kb.CreateRetVoid();
+      parallel = lb.partitioned();
     }
     std::vector<llvm::Value*> callArgs;
     for (ValueId r : op.results) callArgs.push_back(pointerTo(r));
     for (ValueId v : externals) callArgs.push_back(pointerTo(v));
-    b_.CreateCall(f, callArgs);
+    if (!parallel) {
+      callArgs.push_back(b_.getInt64(0));
+      callArgs.push_back(b_.getInt64(1));
+      b_.CreateCall(f, callArgs);
+      return;
+    }
+    // Shared by the context's threads: the pointers go into an array the task unpacks, and the runtime calls
+    // task(array, part, parts) once per thread.
+    llvm::Type* ptr = b_.getPtrTy();
+    auto* arrayTy = llvm::ArrayType::get(ptr, callArgs.size());
+    llvm::AllocaInst* array;
+    {
+      llvm::Function* run = b_.GetInsertBlock()->getParent();
+      llvm::IRBuilder<> entry(&run->getEntryBlock(), run->getEntryBlock().begin());
+      array = entry.CreateAlloca(arrayTy);
+    }
+    for (size_t i = 0; i < callArgs.size(); ++i) b_.CreateStore(callArgs[i], b_.CreateConstInBoundsGEP2_32(arrayTy, array, 0, unsigned(i)));
+    auto* taskTy = llvm::FunctionType::get(b_.getVoidTy(), {ptr, b_.getInt64Ty(), b_.getInt64Ty()}, false);
+    auto* task = llvm::Function::Create(taskTy, llvm::Function::InternalLinkage, f->getName() + ".task", module_.get());
+    task->addFnAttr(llvm::Attribute::NoUnwind);
+    {
+      llvm::IRBuilder<> tb(llvm::BasicBlock::Create(ctx_, "entry", task));
+      std::vector<llvm::Value*> args;
+      for (size_t i = 0; i < callArgs.size(); ++i)
+        args.push_back(tb.CreateLoad(ptr, tb.CreateConstInBoundsGEP2_32(arrayTy, task->getArg(0), 0, unsigned(i))));
+      args.push_back(task->getArg(1));
+      args.push_back(task->getArg(2));
+      tb.CreateCall(f, args);
+      tb.CreateRetVoid();
+    }
+    llvm::FunctionCallee parallelFor = module_->getOrInsertFunction(
+        "shardrt_parallel", llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr}, false));
+    b_.CreateCall(parallelFor, {runArg0_, task, array});
   }
 
   int32_t groupFor(const ir::Op& op) {
@@ -227,6 +266,7 @@ class ProgramEmitter {
     auto* run = llvm::Function::Create(fty, llvm::Function::InternalLinkage, "shardc_run", module_.get());
     run->addFnAttr(llvm::Attribute::NoUnwind);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", run));
+    runArg0_ = run->getArg(0);
     inputsArg_ = run->getArg(1);
     outputsArg_ = run->getArg(2);
     arenaArg_ = run->getArg(3);
@@ -310,6 +350,7 @@ class ProgramEmitter {
   std::vector<std::string> opNames_;  // the profiler's names of the ops, by the index the hooks pass
   bool needsMpi_ = false;
   int vectorBits_ = 128;
+  llvm::Value* runArg0_ = nullptr;  // the run function's context
   llvm::Value *inputsArg_ = nullptr, *outputsArg_ = nullptr, *arenaArg_ = nullptr, *weightsArg_ = nullptr;
 };
 

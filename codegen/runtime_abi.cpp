@@ -15,7 +15,7 @@ namespace {
 // The runtime's ABI numbers (runtime/include/shardrt/shardrt.h). codegen may not include the runtime's header;
 // tests/codegen/runtime_abi_test.cpp checks the element type codes against it, and every generated executable
 // checks the ABI version when it starts.
-constexpr int32_t kAbiVersion = 3;
+constexpr int32_t kAbiVersion = 4;
 enum RuntimeDType : int32_t {
   SHARDRT_F32 = 1, SHARDRT_F64, SHARDRT_I8, SHARDRT_I16, SHARDRT_I32, SHARDRT_I64, SHARDRT_U8, SHARDRT_U16,
   SHARDRT_U32, SHARDRT_U64, SHARDRT_BOOL, SHARDRT_F16, SHARDRT_BF16

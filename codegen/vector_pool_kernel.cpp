@@ -29,7 +29,9 @@ bool emitVectorPool(LoopBuilder& lb, const KernelArgs& a) {
     for (bool x : on) v.push_back(llvm::ConstantFP::get(b.getDoubleTy(), x ? 1.0 : 0.0));
     return llvm::ConstantVector::get(v);
   };
-  lb.loop(X.shape.dims[0] * X.shape.dims[1], [&](llvm::Value* plane) {
+  // Planes (image, channel) are the threads' work items.
+  auto items = Y.shape.numElements() >= (1 << 14) ? &LoopBuilder::parallelItems : &LoopBuilder::loop;
+  (lb.*items)(X.shape.dims[0] * X.shape.dims[1], [&](llvm::Value* plane) {
     llvm::Value* in = b.CreateInBoundsGEP(f32, a.operands[0], b.CreateMul(plane, lb.i64(xBlock)));
     llvm::Value* out = b.CreateInBoundsGEP(f32, a.results[0], b.CreateMul(plane, lb.i64(positions)));
     lb.loopNest(outerOut, [&](const std::vector<llvm::Value*>& outer) {

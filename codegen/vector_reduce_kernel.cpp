@@ -46,7 +46,9 @@ bool emitVectorReduce(LoopBuilder& lb, const KernelArgs& a) {
     if (extreme) return b.CreateSelect(better(x, cur), x, cur);
     return b.CreateFAdd(cur, b.CreateFPExt(x, dvec));
   };
-  lb.loop(outer, [&](llvm::Value* o) {
+  // Kept indices are the threads' work items.
+  auto items = s.numElements() >= (1 << 14) ? &LoopBuilder::parallelItems : &LoopBuilder::loop;
+  (lb.*items)(outer, [&](llvm::Value* o) {
     llvm::Value* row = b.CreateInBoundsGEP(f32, a.operands[0], b.CreateMul(o, lb.i64(inner)));
     b.CreateStore(start, acc);
     lb.loop(inner / lanes, [&](llvm::Value* v) {

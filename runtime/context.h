@@ -6,6 +6,8 @@
 
 #include "runtime/include/shardrt/shardrt.h"
 
+class ThreadPool;
+
 struct shardrt_context {
   int32_t rank = 0;
   int32_t worldSize = 1;
@@ -25,6 +27,7 @@ struct shardrt_context {
   bool profiling = false;
   double opStart = 0;
   std::vector<OpEvent> events;
+  ThreadPool* pool = nullptr;  // with more than one thread
 };
 
 // MPI set-up and tear-down of a context (collectives.cpp).

@@ -24,17 +24,18 @@ namespace {
 struct Usage {
   std::vector<std::string> inputs;
   std::string outputDir, weights, profile;
-  int repeat = 1, warmup = 0;
+  int repeat = 1, warmup = 0, threads = 1;
 };
 
 const char* kUsage =
     "usage: rank_K [--input NAME=FILE.npy | --input FILE.npy]... [--output-dir DIR] [--weights FILE]\n"
     "              ({rank} in a file name becomes this process's rank)\n"
-    "              [--repeat N] [--warmup N] [--profile TRACE.json]\n"
+    "              [--repeat N] [--warmup N] [--profile TRACE.json] [--threads N]\n"
     "Runs the compiled program once per --repeat (after --warmup unmeasured runs) and writes each output as\n"
     "DIR/NAME.npy. Weights default to <dir of this executable>/../weights/rank_<rank>.bin. --profile writes each\n"
     "op's time in the measured runs as a Chrome trace (chrome://tracing, Perfetto); without {rank} in its name\n"
-    "only rank 0 writes it.\n";
+    "only rank 0 writes it. --threads N (default 1) computes with N threads in this rank, each pinned to its own\n"
+    "core when the host's ranks x N fit its cores.\n";
 
 std::string typeString(int32_t dtype, const int64_t* dims, int32_t rank) {
   std::string s = std::string(shardrt_dtype_name(dtype)) + "[";
@@ -96,15 +97,16 @@ int main(int argc, char** argv) {
       u.weights = v;
     } else if (a == "--profile" && value(v)) {
       u.profile = v;
-    } else if ((a == "--repeat" || a == "--warmup") && value(v)) {
+    } else if ((a == "--repeat" || a == "--warmup" || a == "--threads") && value(v)) {
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
-      if (*end || n < 0 || (a == "--repeat" && n < 1)) {
+      bool positive = a != "--warmup";
+      if (*end || v.empty() || n < 0 || (positive && n < 1) || n > (a == "--threads" ? 1024 : 1000000000)) {
         std::fprintf(stderr, "rank_%d: %s needs a %s number, got '%s'\n", rank, a.c_str(),
-                     a == "--repeat" ? "positive" : "non-negative", v.c_str());
+                     positive ? "positive" : "non-negative", v.c_str());
         return 2;
       }
-      (a == "--repeat" ? u.repeat : u.warmup) = static_cast<int>(n);
+      (a == "--repeat" ? u.repeat : a == "--warmup" ? u.warmup : u.threads) = static_cast<int>(n);
     } else {
       std::fprintf(stderr, "rank_%d: unknown or incomplete option '%s'\n%s", rank, a.c_str(), kUsage);
       return 2;
@@ -115,7 +117,7 @@ int main(int argc, char** argv) {
 
   // Under mpirun (or when the program has collectives) ranks come from MPI; alone, this is rank 0 of 1.
   bool mpi = prog.needs_mpi || std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
-  shardrt_options options{0, 1, mpi ? 1 : 0, nullptr};
+  shardrt_options options{0, 1, mpi ? 1 : 0, nullptr, u.threads};
   shardrt_context* ctx = nullptr;
   if (shardrt_context_create(&options, &ctx) != 0) return fail(rank, shardrt_last_error(nullptr));
   std::unique_ptr<shardrt_context, void (*)(shardrt_context*)> ctxGuard(ctx, shardrt_context_destroy);

@@ -49,7 +49,7 @@ void checkType(shardrt_context* ctx, int32_t dtype, int32_t rowGroup, int32_t co
 }  // namespace
 
 int main() {
-  shardrt_options o{0, 1, 1, nullptr};
+  shardrt_options o{0, 1, 1, nullptr, 1};
   shardrt_context* ctx = nullptr;
   if (shardrt_context_create(&o, &ctx) != 0) {
     std::fprintf(stderr, "%s\n", shardrt_last_error(nullptr));

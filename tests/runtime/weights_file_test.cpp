@@ -152,7 +152,7 @@ TEST_F(WeightsFile, CorruptFilesGiveOneErrorNamingFileAndEntry) {
 }
 
 TEST(RuntimeContext, ErrorsStayWithTheirContext) {
-  shardrt_options o{3, 8, 0, nullptr};
+  shardrt_options o{3, 8, 0, nullptr, 1};
   shardrt_context* ctx = nullptr;
   ASSERT_EQ(shardrt_context_create(&o, &ctx), 0);
   EXPECT_EQ(shardrt_rank(ctx), 3);

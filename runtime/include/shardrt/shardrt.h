@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define SHARDRT_ABI_VERSION 3
+#define SHARDRT_ABI_VERSION 4
 
 /* Element types. The numbers are part of the ABI (generated code and weight files store them). */
 typedef enum shardrt_dtype {
@@ -80,12 +80,20 @@ typedef struct shardrt_options {
   /* With use_mpi: a pointer to the caller's MPI_Comm (the runtime neither initialises nor finalises MPI then), or
    * NULL for MPI_COMM_WORLD, initialising MPI when nobody has and finalising it on destroy. */
   void* mpi_comm;
+  /* Threads this rank computes with (0 or 1: the caller's only). When every rank of this host gets its own cores
+   * (ranks on the host x threads <= its CPUs), each thread is pinned to one of them. */
+  int32_t threads;
 } shardrt_options;
 
 int shardrt_context_create(const shardrt_options* options, shardrt_context** out);
 void shardrt_context_destroy(shardrt_context* ctx);
 int32_t shardrt_rank(const shardrt_context* ctx);
 int32_t shardrt_world_size(const shardrt_context* ctx);
+int32_t shardrt_threads(const shardrt_context* ctx);
+/* Calls task(args, part, parts) once for every part in [0, parts), parts = the context's threads, the caller
+ * running part 0; returns when every part is done. Generated programs run their larger kernels through it. */
+void shardrt_parallel(shardrt_context* ctx, void (*task)(const void* args, int64_t part, int64_t parts),
+                      const void* args);
 
 /* The last error recorded on ctx (or on this thread when ctx is NULL); "" when none. */
 const char* shardrt_last_error(const shardrt_context* ctx);
