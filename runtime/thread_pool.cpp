@@ -1,17 +1,27 @@
 #include "runtime/thread_pool.h"
 
 #include <sched.h>
+#include <unistd.h>
 
 namespace {
 
 // Long enough to catch the next kernel of the same run without a system call, short enough not to hold a core
 // that another process wants between runs.
-constexpr int kSpins = 1 << 14;
+constexpr int kSpins = 1 << 11;
 
 void pin(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
+  sched_setaffinity(0, sizeof set, &set);
+}
+
+// Every online CPU: mpirun binds a rank to one core by default, which its threads would otherwise share.
+void unpin() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  for (long c = 0; c < cpus && c < CPU_SETSIZE; ++c) CPU_SET(int(c), &set);
   sched_setaffinity(0, sizeof set, &set);
 }
 
@@ -21,6 +31,7 @@ inline void relax() { __builtin_ia32_pause(); }
 
 ThreadPool::ThreadPool(int threads, const std::vector<int>& cpus) : cpus_(cpus) {
   if (!cpus_.empty()) pin(cpus_[0]);
+  else if (threads > 1) unpin();
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   // Kernels keep their packed panels on the stack (half a MiB and more): give workers room.
@@ -83,5 +94,10 @@ void ThreadPool::run(Task task, const void* args) {
   generation_.fetch_add(1, std::memory_order_acq_rel);
   generation_.notify_all();
   task(args, 0, parts_);
-  while (pending_.load(std::memory_order_acquire) != 0) relax();
+  // A part still running is usually a moment away; when the host is oversubscribed its thread may wait for this
+  // core, so give the core up between checks after a while.
+  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+    if (i < kSpins) relax();
+    else sched_yield();
+  }
 }

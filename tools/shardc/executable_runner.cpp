@@ -24,7 +24,8 @@ std::string shellQuote(const std::string& s) {
 }  // namespace
 
 std::vector<ir::Tensor> compileAndRun(const ir::Graph& g, const std::vector<ir::Tensor>& inputs,
-                                      const std::string& workDir, const codegen::CodegenOptions& codegen) {
+                                      const std::string& workDir, const codegen::CodegenOptions& codegen,
+                                      const std::vector<std::string>& runArgs) {
   fs::create_directories(workDir);
   CompileOptions options;
   options.outDir = (fs::path(workDir) / "out").string();
@@ -39,6 +40,7 @@ std::vector<ir::Tensor> compileAndRun(const ir::Graph& g, const std::vector<ir::
     frontend::writeNpy(path, inputs[i]);
     cmd += " --input " + shellQuote(path);
   }
+  for (const std::string& a : runArgs) cmd += " " + shellQuote(a);
   std::string outputs = (fs::path(workDir) / "outputs").string();
   std::string errFile = (fs::path(workDir) / "stderr.txt").string();
   cmd += " --output-dir " + shellQuote(outputs) + " 2> " + shellQuote(errFile) + " > /dev/null";

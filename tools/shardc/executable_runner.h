@@ -9,9 +9,11 @@
 
 namespace shardc::tools {
 
-// Compiles g into workDir/out, runs the executable, returns its outputs. Throws ir::Error with the executable's
-// first error line when it fails, ir::Unsupported when codegen does not support the graph.
+// Compiles g into workDir/out, runs the executable (with runArgs added to its command line), returns its
+// outputs. Throws ir::Error with the executable's first error line when it fails, ir::Unsupported when codegen
+// does not support the graph.
 std::vector<ir::Tensor> compileAndRun(const ir::Graph& g, const std::vector<ir::Tensor>& inputs,
-                                      const std::string& workDir, const codegen::CodegenOptions& codegen = {});
+                                      const std::string& workDir, const codegen::CodegenOptions& codegen = {},
+                                      const std::vector<std::string>& runArgs = {});
 
 }  // namespace shardc::tools
