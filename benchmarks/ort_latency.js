@@ -1,12 +1,12 @@
-// The median latency of an ONNX model under ONNX Runtime (onnxruntime-node), on one thread, for
-// benchmarks/vs_onnxruntime.sh. Usage: node ort_latency.js MODEL INPUT DIMS(AxBx..) WARMUP REPEAT
+// The median latency of an ONNX model under ONNX Runtime (onnxruntime-node), on THREADS intra-op threads (default
+// 1), for benchmarks/vs_onnxruntime.sh. Usage: node ort_latency.js MODEL INPUT DIMS(AxBx..) WARMUP REPEAT [THREADS]
 const ort = require('onnxruntime-node');
 
 (async () => {
-  const [model, input, dims, warmup, repeat] = process.argv.slice(2);
+  const [model, input, dims, warmup, repeat, threads = '1'] = process.argv.slice(2);
   const shape = dims.split('x').map(Number);
   const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: 1,
+    intraOpNumThreads: Number(threads),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',

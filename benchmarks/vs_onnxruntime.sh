@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# End to end against ONNX Runtime, one thread each: the demo MLP (batch 1 and 64), a transformer block and a
+# End to end against ONNX Runtime, on the same number of threads (1, then each count in THREADS): the demo MLP (batch 1 and 64), a transformer block and a
 # ResNet-style stack (benchmarks/make_models.cpp), each compiled by shardc and run by its executable, and run by
 # ONNX Runtime through onnxruntime-node (installed from the npm registry into a cache directory the first time, its
 # install script skipped: it would fetch GPU binaries). Prints median latencies and their ratio.
 # ORT's figure includes Node's per-call overhead (a few microseconds), which only the smallest model notices.
-# Usage: benchmarks/vs_onnxruntime.sh [BUILD_DIR] [REPEAT]
+# Usage: benchmarks/vs_onnxruntime.sh [BUILD_DIR] [REPEAT] [THREADS (default "1 2")]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 repeat=${2:-100}
+thread_counts=${3:-1 2}
 cache=${SHARDC_ORT_DIR:-$HOME/.cache/shardc-bench/onnxruntime}
 if [ ! -d "$cache/node_modules/onnxruntime-node" ]; then
   mkdir -p "$cache"
@@ -34,17 +35,19 @@ with open(sys.argv[1], 'wb') as f:
 PY
 }
 
-printf 'ONNX Runtime %s (onnxruntime-node), 1 thread; shardc, 1 rank\n\n' "$ort_version"
-printf '| model | input | shardc ms | ONNX Runtime ms | ORT / shardc |\n|---|---|---|---|---|\n'
+printf 'ONNX Runtime %s (onnxruntime-node), intra-op threads = shardc --threads; shardc, 1 rank\n\n' "$ort_version"
+printf '| model | input | threads | shardc ms | ONNX Runtime ms | ORT / shardc |\n|---|---|---|---|---|---|\n'
 while read -r name model input dims; do
   "$build/tools/shardc" compile "$work/$model" --shape "$input=$dims" -o "$work/$name" -q
   npy "$work/$name.npy" "$dims"
-  mine=$("$work/$name/bin/rank_0" --input "$input=$work/$name.npy" --warmup 20 --repeat "$repeat" 2>&1 >/dev/null |
-         sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
-  peer=$(NODE_PATH="$cache/node_modules" node benchmarks/ort_latency.js "$work/$model" "$input" "$dims" 20 "$repeat" |
-         sed -n 's/median \([0-9.]*\) ms/\1/p')
-  ratio=$(awk -v a="$mine" -v b="$peer" 'BEGIN { printf "%.2f", b / a }')
-  printf '| %s | %s=%s | %s | %s | %s |\n' "$name" "$input" "$dims" "$mine" "$peer" "$ratio"
+  for threads in $thread_counts; do
+    mine=$("$work/$name/bin/rank_0" --input "$input=$work/$name.npy" --warmup 20 --repeat "$repeat" --threads "$threads" \
+           2>&1 >/dev/null | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
+    peer=$(NODE_PATH="$cache/node_modules" node benchmarks/ort_latency.js "$work/$model" "$input" "$dims" 20 "$repeat" \
+           "$threads" | sed -n 's/median \([0-9.]*\) ms/\1/p')
+    ratio=$(awk -v a="$mine" -v b="$peer" 'BEGIN { printf "%.2f", b / a }')
+    printf '| %s | %s=%s | %s | %s | %s | %s |\n' "$name" "$input" "$dims" "$threads" "$mine" "$peer" "$ratio"
+  done
 done <<'MODELS'
 mlp-b1 mlp.onnx x 1x28x28
 mlp-b64 mlp.onnx x 64x28x28

@@ -7,7 +7,7 @@ namespace {
 
 // Long enough to catch the next kernel of the same run without a system call, short enough not to hold a core
 // that another process wants between runs.
-constexpr int kSpins = 1 << 11;
+constexpr int kSpins = 1 << 13;
 
 void pin(int cpu) {
   cpu_set_t set;
