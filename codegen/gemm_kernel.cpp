@@ -179,9 +179,8 @@ struct Gemm {
   }
 };
 
-// How a GEMM's C is cut into work items, the unit that threads share: column blocks of `columns` (NC, or
-// narrower when that leaves fewer than kItems), then, when the columns alone still give fewer, groups of `rows`
-// rows. The last block and group may be shorter.
+// How a GEMM's C is cut into work items, the unit that threads share: column blocks of `columns`, and groups of
+// `rows` rows. The last block and group may be shorter.
 struct ItemPlan {
   int64_t columns, columnItems, lastColumns, rows, rowItems, lastRows;
 };
@@ -191,15 +190,22 @@ constexpr int64_t kParallelMacs = 1 << 18;  // below this, one thread does it al
 
 ItemPlan planItems(int64_t m, int64_t k, int64_t n, int64_t mr, int64_t nr) {
   auto roundUp = [](int64_t x, int64_t to) { return (x + to - 1) / to * to; };
+  auto ceilDiv = [](int64_t x, int64_t y) { return (x + y - 1) / y; };
   ItemPlan p{};
   bool split = m * k * n >= kParallelMacs;
-  p.columns = std::max<int64_t>(1, std::min(n, split ? std::clamp(roundUp((n + kItems - 1) / kItems, nr), 4 * nr, kNc) : kNc));
-  p.columnItems = (n + p.columns - 1) / p.columns;
+  int64_t rowTiles = ceilDiv(m, mr);
+  p.columns = std::max<int64_t>(1, std::min(n, kNc));
+  // Full-width column blocks keep the single-thread blocking. When they are too few, a GEMM of few rows (A
+  // small, unpacked) narrows them (never below 4 panels): each item re-reads A, not B. One of many rows splits
+  // its rows instead: each group packs its own B blocks, paid for by its 128 or more rows.
+  bool fewRows = m < kPackRows;
+  if (split && fewRows && ceilDiv(n, p.columns) < kItems)
+    p.columns = std::min(p.columns, std::max(4 * nr, roundUp(ceilDiv(n, kItems), nr)));
+  p.columnItems = ceilDiv(n, p.columns);
   p.lastColumns = n - (p.columnItems - 1) * p.columns;
-  int64_t groups = split ? std::clamp<int64_t>(kItems / p.columnItems, 1, (m + mr - 1) / mr) : 1;
-  p.rows = std::max<int64_t>(1, roundUp((m + groups - 1) / groups, mr));
-  if (p.rows > m) p.rows = std::max<int64_t>(m, 1);
-  p.rowItems = (m + p.rows - 1) / p.rows;
+  int64_t groups = split && !fewRows ? std::clamp<int64_t>(kItems / p.columnItems, 1, m / kPackRows) : 1;
+  p.rows = std::max<int64_t>(1, std::min(m, roundUp(ceilDiv(m, groups), mr)));
+  p.rowItems = ceilDiv(m, p.rows);
   p.lastRows = m - (p.rowItems - 1) * p.rows;
   return p;
 }
