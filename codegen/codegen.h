@@ -20,9 +20,11 @@ struct TargetOptions {
 struct CodegenOptions {
   TargetOptions target;
   int optLevel = 3;
+  std::string programSymbol = "shardc_program";  // the descriptor's name (a library's: <name>_program)
 };
 
-// Emits `program` (static shapes, buffer plan) as a module defining the runtime's `shardc_program` descriptor.
+// Emits `program` (static shapes, buffer plan) as a module defining the runtime's descriptor, the external
+// constant options.programSymbol.
 // Throws ir::Unsupported for an op or element type codegen does not handle, ir::Error for a bad target.
 void emitProgram(const ir::RankProgram& program, const CodegenOptions& options, EmitKind kind,
                  const std::string& path);

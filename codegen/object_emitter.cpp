@@ -46,7 +46,7 @@ void emitProgram(const ir::RankProgram& program, const CodegenOptions& options, 
                  const std::string& path) {
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options.target, options.optLevel);
   llvm::LLVMContext ctx;
-  std::unique_ptr<llvm::Module> m = buildProgramModule(ctx, program, *tm);
+  std::unique_ptr<llvm::Module> m = buildProgramModule(ctx, program, options.programSymbol, *tm);
   optimise(*m, *tm, options.optLevel);
 
   std::error_code ec;

@@ -31,8 +31,8 @@ struct BufferSource {
 
 class ProgramEmitter {
  public:
-  ProgramEmitter(llvm::LLVMContext& ctx, const ir::RankProgram& p, llvm::TargetMachine& tm)
-      : ctx_(ctx), p_(p), g_(p.graph), module_(std::make_unique<llvm::Module>(p.name, ctx)), b_(ctx) {
+  ProgramEmitter(llvm::LLVMContext& ctx, const ir::RankProgram& p, const std::string& symbol, llvm::TargetMachine& tm)
+      : ctx_(ctx), p_(p), symbol_(symbol), g_(p.graph), module_(std::make_unique<llvm::Module>(p.name, ctx)), b_(ctx) {
     module_->setTargetTriple(tm.getTargetTriple().str());
     module_->setDataLayout(tm.createDataLayout());
     // Features the CPU name implies count too (--cpu x86-64-v3 has AVX2 without saying so).
@@ -336,12 +336,13 @@ class ProgramEmitter {
     for (ValueId v : g_.outputs()) outputs.push_back(describe(v));
     for (ValueId v : g_.params()) weights.push_back(describe(v));
     ProgramDescription d{p_.name, inputs, outputs, weights, p_.plan.arenaBytes,
-                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_};
+                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_, symbol_};
     abi.emitProgramDescriptor(d, run);
   }
 
   llvm::LLVMContext& ctx_;
   const ir::RankProgram& p_;
+  std::string symbol_;
   const ir::Graph& g_;
   std::unique_ptr<llvm::Module> module_;
   llvm::IRBuilder<> b_;
@@ -357,8 +358,8 @@ class ProgramEmitter {
 }  // namespace
 
 std::unique_ptr<llvm::Module> buildProgramModule(llvm::LLVMContext& ctx, const ir::RankProgram& program,
-                                                 llvm::TargetMachine& tm) {
-  return ProgramEmitter(ctx, program, tm).build();
+                                                 const std::string& programSymbol, llvm::TargetMachine& tm) {
+  return ProgramEmitter(ctx, program, programSymbol, tm).build();
 }
 
 }  // namespace shardc::codegen

@@ -15,6 +15,7 @@ class TargetMachine;
 namespace shardc::codegen {
 
 std::unique_ptr<llvm::Module> buildProgramModule(llvm::LLVMContext& ctx, const ir::RankProgram& program,
+                                                 const std::string& programSymbol,
                                                  llvm::TargetMachine& tm);
 
 }  // namespace shardc::codegen

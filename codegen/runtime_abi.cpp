@@ -114,7 +114,7 @@ void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Functi
                llvm::ConstantInt::get(i32, d.meshShape.size()), constantArray(i64, mesh, "shardc.mesh"),
                llvm::ConstantInt::get(i32, d.groupMasks.size()), constantArray(i32, masks, "shardc.groups"), run,
                llvm::ConstantInt::get(i32, d.opNames.size()), constantArray(b.getPtrTy(), opNames, "shardc.ops")});
-  new llvm::GlobalVariable(m_, progTy, true, llvm::GlobalValue::ExternalLinkage, init, "shardc_program");
+  new llvm::GlobalVariable(m_, progTy, true, llvm::GlobalValue::ExternalLinkage, init, d.symbol);
 }
 
 }  // namespace shardc::codegen

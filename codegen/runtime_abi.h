@@ -34,12 +34,13 @@ struct ProgramDescription {
   std::vector<int64_t> meshShape;     // the job's device mesh
   std::vector<uint32_t> groupMasks;   // the runtime creates group i+1 along the axes of mask i
   std::vector<std::string> opNames;   // what the profiler calls op i
+  std::string symbol = "shardc_program";  // the descriptor constant's name
 };
 
 class RuntimeAbi {
  public:
   explicit RuntimeAbi(llvm::Module& m) : m_(m) {}
-  // Defines the external constant `shardc_program` describing the program and pointing at `run`.
+  // Defines the external constant d.symbol describing the program and pointing at `run`.
   void emitProgramDescriptor(const ProgramDescription& d, llvm::Function* run);
 
  private:

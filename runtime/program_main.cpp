@@ -49,19 +49,6 @@ std::string fileNameFor(std::string name) {
   return name;
 }
 
-// 64-byte aligned, huge pages asked for, every page touched now rather than in the first run.
-struct Buffer {
-  void* p = nullptr;
-  size_t n = 0;
-  explicit Buffer(size_t bytes) : n(std::max<size_t>(bytes, 64)) {
-    p = std::aligned_alloc(64, (n + 63) / 64 * 64);
-    if (!p) return;
-    if (n >= (2u << 20)) ::madvise(p, n, MADV_HUGEPAGE);
-    std::memset(p, 0, n);
-  }
-  ~Buffer() { std::free(p); }
-};
-
 int fail(int rank, const std::string& msg) {
   std::fprintf(stderr, "rank_%d: %s\n", rank, msg.c_str());
   return 1;
@@ -117,114 +104,68 @@ int main(int argc, char** argv) {
 
   // Under mpirun (or when the program has collectives) ranks come from MPI; alone, this is rank 0 of 1.
   bool mpi = prog.needs_mpi || std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
-  shardrt_options options{0, 1, mpi ? 1 : 0, nullptr, u.threads};
-  shardrt_context* ctx = nullptr;
-  if (shardrt_context_create(&options, &ctx) != 0) return fail(rank, shardrt_last_error(nullptr));
-  std::unique_ptr<shardrt_context, void (*)(shardrt_context*)> ctxGuard(ctx, shardrt_context_destroy);
-  rank = shardrt_rank(ctx);
-  int64_t meshRanks = 1;
-  for (int32_t i = 0; i < prog.mesh_rank; ++i) meshRanks *= prog.mesh_shape[i];
-  if (mpi && prog.mesh_rank > 0 && meshRanks != shardrt_world_size(ctx))
-    return fail(rank, "the program was compiled for " + std::to_string(meshRanks) + " ranks, the job has " +
-                          std::to_string(shardrt_world_size(ctx)));
-  for (int32_t i = 0; i < prog.num_groups; ++i) {
-    int32_t id = 0;
-    if (shardrt_group_create(ctx, prog.mesh_shape, prog.mesh_rank, prog.group_masks[i], &id) != 0)
-      return fail(rank, shardrt_last_error(ctx));
+  if (const char* r = std::getenv("OMPI_COMM_WORLD_RANK")) rank = std::atoi(r);
+  std::string weightsPath = u.weights;
+  if (weightsPath.empty() && std::getenv("SHARDRT_WEIGHTS")) weightsPath = std::getenv("SHARDRT_WEIGHTS");
+  if (weightsPath.empty()) {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    weightsPath = (exe.parent_path().parent_path() / "weights" / "rank_{rank}.bin").string();
   }
+  shardrt_model_options options = shardrt_model_default_options();
+  options.use_mpi = mpi ? 1 : 0;
+  options.threads = u.threads;
+  options.weights_path = weightsPath.c_str();
+  shardrt_model* model = nullptr;
+  if (shardrt_model_open(&prog, &options, &model) != 0) return fail(rank, shardrt_model_error(nullptr));
+  std::unique_ptr<shardrt_model, void (*)(shardrt_model*)> modelGuard(model, shardrt_model_close);
+  shardrt_context* ctx = shardrt_model_context(model);
+  rank = shardrt_model_rank(model);
 
   // Inputs: NAME=FILE binds by name, FILE fills the next unbound input; "{rank}" in a file name becomes this rank
   // (inputs compiled with --local-inputs: each rank reads its own part).
   for (auto& arg : u.inputs)
     for (size_t at = arg.find("{rank}"); at != std::string::npos; at = arg.find("{rank}"))
       arg.replace(at, 6, std::to_string(rank));
-  std::vector<shardrt::NpyArray> inputs(static_cast<size_t>(prog.num_inputs));
-  std::vector<bool> bound(inputs.size(), false);
+  std::vector<bool> bound(static_cast<size_t>(prog.num_inputs), false);
   size_t next = 0;
   for (const auto& arg : u.inputs) {
-    size_t slot = inputs.size();
+    size_t slot = bound.size();
     std::string file = arg;
     auto eq = arg.find('=');
     if (eq != std::string::npos)
-      for (size_t k = 0; k < inputs.size(); ++k)
+      for (size_t k = 0; k < bound.size(); ++k)
         if (arg.compare(0, eq, prog.inputs[k].name) == 0 && std::strlen(prog.inputs[k].name) == eq) {
           slot = k;
           file = arg.substr(eq + 1);
         }
-    if (slot == inputs.size()) {
-      while (next < inputs.size() && bound[next]) ++next;
-      if (next == inputs.size()) return fail(rank, "--input '" + arg + "': the program has only " + std::to_string(inputs.size()) + " input(s)");
+    if (slot == bound.size()) {
+      while (next < bound.size() && bound[next]) ++next;
+      if (next == bound.size()) return fail(rank, "--input '" + arg + "': the program has only " + std::to_string(bound.size()) + " input(s)");
       slot = next;
     }
     const shardrt_tensor_desc& d = prog.inputs[slot];
-    std::string err = shardrt::readNpy(file, inputs[slot]);
+    shardrt::NpyArray a;
+    std::string err = shardrt::readNpy(file, a);
     if (!err.empty()) return fail(rank, "input '" + std::string(d.name) + "': " + file + ": " + err);
-    const auto& a = inputs[slot];
     if (a.dtype != d.dtype || a.dims.size() != static_cast<size_t>(d.rank) ||
         !std::equal(a.dims.begin(), a.dims.end(), d.dims))
       return fail(rank, "input '" + std::string(d.name) + "': expected " + typeString(d.dtype, d.dims, d.rank) +
                             ", got " + typeString(a.dtype, a.dims.data(), int32_t(a.dims.size())));
+    if (shardrt_model_set_input(model, d.name, a.bytes.data(), a.bytes.size()) != 0)
+      return fail(rank, shardrt_model_error(model));
     bound[slot] = true;
   }
-  for (size_t k = 0; k < inputs.size(); ++k)
+  for (size_t k = 0; k < bound.size(); ++k)
     if (!bound[k])
       return fail(rank, "no --input given for input '" + std::string(prog.inputs[k].name) + "' (" +
                             typeString(prog.inputs[k].dtype, prog.inputs[k].dims, prog.inputs[k].rank) + ")");
-
-  // Weights, bound by name in the program's order.
-  std::string weightsPath = u.weights;
-  if (weightsPath.empty() && std::getenv("SHARDRT_WEIGHTS")) weightsPath = std::getenv("SHARDRT_WEIGHTS");
-  if (weightsPath.empty()) {
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    weightsPath = (exe.parent_path().parent_path() / "weights" / ("rank_" + std::to_string(rank) + ".bin")).string();
-  }
-  shardrt_weights* weights = nullptr;
-  std::vector<const void*> weightPtrs;
-  if (prog.num_weights > 0) {
-    if (shardrt_weights_open(ctx, weightsPath.c_str(), &weights) != 0) return fail(rank, shardrt_last_error(ctx));
-  }
-  std::unique_ptr<shardrt_weights, void (*)(shardrt_weights*)> weightsGuard(weights, shardrt_weights_close);
-  for (int32_t k = 0; k < prog.num_weights; ++k) {
-    const shardrt_tensor_desc& want = prog.weights[k];
-    int32_t at = shardrt_weights_find(weights, want.name);
-    if (at < 0) return fail(rank, weightsPath + ": has no weight '" + want.name + "'");
-    shardrt_tensor_desc have;
-    const void* data = nullptr;
-    shardrt_weights_entry(weights, at, &have, &data, nullptr);
-    if (have.dtype != want.dtype || have.rank != want.rank || !std::equal(have.dims, have.dims + have.rank, want.dims))
-      return fail(rank, weightsPath + ": weight '" + want.name + "' is " + typeString(have.dtype, have.dims, have.rank) +
-                            ", the program needs " + typeString(want.dtype, want.dims, want.rank));
-    weightPtrs.push_back(data);
-  }
-
-  // Buffers, once.
-  std::vector<std::unique_ptr<Buffer>> inBufs, outBufs;
-  std::vector<const void*> inPtrs;
-  std::vector<void*> outPtrs;
-  for (const auto& a : inputs) {
-    inBufs.push_back(std::make_unique<Buffer>(a.bytes.size()));
-    if (!a.bytes.empty()) std::memcpy(inBufs.back()->p, a.bytes.data(), a.bytes.size());
-    inPtrs.push_back(inBufs.back()->p);
-  }
-  std::vector<size_t> outBytes;
-  for (int32_t k = 0; k < prog.num_outputs; ++k) {
-    const shardrt_tensor_desc& d = prog.outputs[k];
-    size_t n = shardrt_dtype_size(d.dtype);
-    for (int32_t i = 0; i < d.rank; ++i) n *= static_cast<size_t>(d.dims[i]);
-    outBytes.push_back(n);
-    outBufs.push_back(std::make_unique<Buffer>(n));
-    outPtrs.push_back(outBufs.back()->p);
-  }
-  Buffer arena(static_cast<size_t>(prog.arena_bytes));
-  if (!arena.p) return fail(rank, "cannot allocate the arena of " + std::to_string(prog.arena_bytes) + " bytes");
 
   std::vector<double> times;
   for (int r = 0; r < u.warmup + u.repeat; ++r) {
     if (r == u.warmup && !u.profile.empty()) shardrt_profile_start(ctx);
     auto start = std::chrono::steady_clock::now();
-    if (prog.run(ctx, inPtrs.data(), outPtrs.data(), arena.p, weightPtrs.data()) != 0)
-      return fail(rank, shardrt_last_error(ctx));
+    if (shardrt_model_predict(model) != 0) return fail(rank, shardrt_model_error(model));
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (r >= u.warmup) times.push_back(ms);
   }
@@ -256,9 +197,12 @@ int main(int argc, char** argv) {
     if (ec) return fail(rank, u.outputDir + ": cannot create: " + ec.message());
     for (int32_t k = 0; k < prog.num_outputs; ++k) {
       const shardrt_tensor_desc& d = prog.outputs[k];
+      size_t bytes = shardrt_dtype_size(d.dtype);
+      for (int32_t i = 0; i < d.rank; ++i) bytes *= static_cast<size_t>(d.dims[i]);
+      std::vector<unsigned char> data(bytes);
+      if (shardrt_model_get_output(model, d.name, data.data(), bytes) != 0) return fail(rank, shardrt_model_error(model));
       std::string path = (std::filesystem::path(u.outputDir) / (fileNameFor(d.name) + ".npy")).string();
-      std::string err = shardrt::writeNpy(path, d.dtype, std::vector<int64_t>(d.dims, d.dims + d.rank), outPtrs[size_t(k)],
-                                          outBytes[size_t(k)]);
+      std::string err = shardrt::writeNpy(path, d.dtype, std::vector<int64_t>(d.dims, d.dims + d.rank), data.data(), bytes);
       if (!err.empty()) return fail(rank, path + ": " + err);
     }
   }

@@ -12,7 +12,7 @@
 #include "runtime/context.h"
 
 struct shardrt_weights {
-  void* map = nullptr;
+  void* map = nullptr;  // our mapping, or null when the bytes are the caller's
   size_t size = 0;
   struct Entry {
     std::string name;
@@ -55,36 +55,8 @@ int failWith(shardrt_context* ctx, shardrt_weights* w, const char* path, const s
   return 1;
 }
 
-}  // namespace
-
-extern "C" {
-
-int shardrt_weights_open(shardrt_context* ctx, const char* path, shardrt_weights** out) {
-  *out = nullptr;
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    shardrt_set_error(ctx, "%s: cannot open the weight file: %s", path, std::strerror(errno));
-    return 1;
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    shardrt_set_error(ctx, "%s: cannot stat: %s", path, std::strerror(errno));
-    return 1;
-  }
-  auto* w = new shardrt_weights();
-  w->size = static_cast<size_t>(st.st_size);
-  if (w->size < 64) {
-    ::close(fd);
-    return failWith(ctx, w, path, "not a shardc weight file (too short)");
-  }
-  w->map = ::mmap(nullptr, w->size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (w->map == MAP_FAILED) {
-    w->map = nullptr;
-    return failWith(ctx, w, path, std::string("cannot map: ") + std::strerror(errno));
-  }
-  const auto* base = static_cast<const unsigned char*>(w->map);
+// The header and table of a weight file whose bytes are at base (w->size of them).
+int parse(shardrt_context* ctx, shardrt_weights* w, const unsigned char* base, const char* path, shardrt_weights** out) {
   if (std::memcmp(base, "SHARDCW1", 8) != 0) return failWith(ctx, w, path, "not a shardc weight file (bad magic)");
   Reader h(base, w->size, 8);
   uint32_t version = 0, count = 0;
@@ -126,6 +98,47 @@ int shardrt_weights_open(shardrt_context* ctx, const char* path, shardrt_weights
   }
   *out = w;
   return 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+int shardrt_weights_open(shardrt_context* ctx, const char* path, shardrt_weights** out) {
+  *out = nullptr;
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    shardrt_set_error(ctx, "%s: cannot open the weight file: %s", path, std::strerror(errno));
+    return 1;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    shardrt_set_error(ctx, "%s: cannot stat: %s", path, std::strerror(errno));
+    return 1;
+  }
+  auto* w = new shardrt_weights();
+  w->size = static_cast<size_t>(st.st_size);
+  if (w->size < 64) {
+    ::close(fd);
+    return failWith(ctx, w, path, "not a shardc weight file (too short)");
+  }
+  w->map = ::mmap(nullptr, w->size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (w->map == MAP_FAILED) {
+    w->map = nullptr;
+    return failWith(ctx, w, path, std::string("cannot map: ") + std::strerror(errno));
+  }
+  return parse(ctx, w, static_cast<const unsigned char*>(w->map), path, out);
+}
+
+int shardrt_weights_open_memory(shardrt_context* ctx, const void* data, size_t bytes, const char* name,
+                                shardrt_weights** out) {
+  *out = nullptr;
+  auto* w = new shardrt_weights();
+  w->size = bytes;
+  if (!data || bytes < 64) return failWith(ctx, w, name, "not a shardc weight file (too short)");
+  return parse(ctx, w, static_cast<const unsigned char*>(data), name, out);
 }
 
 void shardrt_weights_close(shardrt_weights* w) {

@@ -26,8 +26,12 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("model", args->model.path, "The model (.onnx)")->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--output", args->compile.outDir, "The output directory (replaced only when complete)")
       ->required();
-  cmd->add_option("--emit", args->compile.emit, "Also write each program as obj, llvm-ir or asm in OUT/programs/")
-      ->check(CLI::IsMember({"obj", "llvm-ir", "asm"}));
+  cmd->add_option("--emit", args->compile.emit,
+                  "Also write each program as obj, llvm-ir or asm in OUT/programs/; lib: instead of executables, a "
+                  "library to link into your program (OUT/lib/NAME.o, OUT/include/NAME.h, the weights)")
+      ->check(CLI::IsMember({"obj", "llvm-ir", "asm", "lib"}));
+  cmd->add_option("--name", args->compile.libraryName,
+                  "With --emit lib: the library's name, a C identifier (default: the model file's stem)");
   cmd->add_option("--target", args->compile.codegen.target.triple, "Target triple (default: the host)");
   cmd->add_option("--cpu", args->compile.codegen.target.cpu,
                   "Target CPU, e.g. x86-64-v3 (default: the host, with its features)");

@@ -1,5 +1,7 @@
 #include "tools/shardc/compile_driver.h"
 
+#include "tools/shardc/library_header.h"
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -118,6 +120,15 @@ std::string layoutLines(const ir::Graph& g, const passes::ParallelPlan* plan) {
 codegen::LinkOptions runtimeLinkOptions() {
   codegen::LinkOptions options;
   options.libraries = splitList(SHARDC_RUNTIME_LINK);
+  // An installed shardc links with the runtime installed beside it (the build tree may be gone).
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::filesystem::path lib = exe.parent_path().parent_path() / SHARDC_INSTALL_LIBDIR;
+  if (!ec && std::filesystem::exists(lib / SHARDC_RUNTIME_NAME) && std::filesystem::exists(lib / SHARDC_RUNTIME_MAIN_NAME) &&
+      options.libraries.size() >= 2) {
+    options.libraries[0] = (lib / SHARDC_RUNTIME_MAIN_NAME).string();
+    options.libraries[1] = (lib / SHARDC_RUNTIME_NAME).string();
+  }
   return options;
 }
 
@@ -160,18 +171,36 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
     log << "// ----- after plan-memory -----\n" << passes::printBufferPlan(program.graph, program.plan);
 
   OutputDirectory out(options.outDir);
+  bool library = std::find(options.emit.begin(), options.emit.end(), "lib") != options.emit.end();
+  std::string libName;
+  if (library) {
+    libName = libraryName(options.libraryName.empty() ? std::filesystem::path(options.modelPath).stem().string()
+                                                      : options.libraryName);
+    if (!options.libraryName.empty() && libName != options.libraryName)
+      ir::fail("--name '{}': a library name must be a C identifier (letters, digits, '_'; not starting with a digit)",
+               options.libraryName);
+    codegen::CodegenOptions lib = options.codegen;
+    lib.programSymbol = libName + "_program";
+    codegen::emitProgram(program, lib, codegen::EmitKind::Object, out.path("lib/" + libName + ".o"));
+    std::string weights = (std::filesystem::absolute(options.outDir) / "weights" / "rank_{rank}.bin").string();
+    frontend::writeFileAtomically(out.path("include/" + libName + ".h"),
+                                  libraryHeader(libName, program.graph, int64_t(program.ranks.size()), weights,
+                                                options.modelPath));
+  }
   std::string object = out.path("obj/program_0.o");
-  codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, object);
+  if (!library) codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, object);
   for (const auto& e : options.emit) {
     if (e == "obj") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, out.path("programs/program_0.o"));
     if (e == "llvm-ir") codegen::emitProgram(program, options.codegen, codegen::EmitKind::LlvmIr, out.path("programs/program_0.ll"));
     if (e == "asm") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Assembly, out.path("programs/program_0.s"));
   }
-  codegen::linkExecutable({object}, runtimeLinkOptions(), out.path("bin/rank_0"));
-  // One SPMD program: every rank's executable is the same file.
-  for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
-    std::filesystem::create_hard_link(out.path("bin/rank_0"), out.path("bin/rank_" + std::to_string(r)));
-  std::filesystem::remove_all(out.root() / "obj");
+  if (!library) {
+    codegen::linkExecutable({object}, runtimeLinkOptions(), out.path("bin/rank_0"));
+    // One SPMD program: every rank's executable is the same file.
+    for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
+      std::filesystem::create_hard_link(out.path("bin/rank_0"), out.path("bin/rank_" + std::to_string(r)));
+    std::filesystem::remove_all(out.root() / "obj");
+  }
   if (parallel) {
     // What the job was compiled with, as MindSpore's infer_predict_layout gives it: per op its strategy, per
     // parameter its layout.
@@ -238,8 +267,13 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   for (int r : program.ranks)
     manifest["rank_programs"].push_back({{"rank", r},
                                          {"program", program.name},
-                                         {"executable", "bin/rank_" + std::to_string(r)},
+                                         {"executable", library ? "" : "bin/rank_" + std::to_string(r)},
                                          {"weights", "weights/rank_" + std::to_string(r) + ".bin"}});
+  if (library)
+    manifest["library"] = {{"name", libName},
+                           {"object", "lib/" + libName + ".o"},
+                           {"header", "include/" + libName + ".h"},
+                           {"descriptor", libName + "_program"}};
   frontend::writeFileAtomically(out.path("manifest.json"), manifest.dump(2) + "\n");
   out.commit();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -16,7 +16,9 @@ namespace shardc::tools {
 struct CompileOptions {
   std::string modelPath;  // for the manifest
   std::string outDir;
-  std::vector<std::string> emit;  // extra views of each program in OUT/programs/: obj, llvm-ir, asm
+  std::vector<std::string> emit;  // extra views of each program in OUT/programs/: obj, llvm-ir, asm; or lib
+  // With emit "lib": OUT/lib/<name>.o defining <name>_program, OUT/include/<name>.h, the weights; no executables.
+  std::string libraryName;
   codegen::CodegenOptions codegen;
   bool quiet = false;
   // The job's device mesh. A graph without collectives runs the same on every rank; one with them is a rank

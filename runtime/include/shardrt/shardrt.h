@@ -150,6 +150,10 @@ int shardrt_profile_write(shardrt_context* ctx, const shardrt_program* program, 
 typedef struct shardrt_weights shardrt_weights;
 
 int shardrt_weights_open(shardrt_context* ctx, const char* path, shardrt_weights** out);
+/* The same over a weight file's bytes in the caller's memory (kept valid and unchanged until close); `name`
+ * names it in errors. */
+int shardrt_weights_open_memory(shardrt_context* ctx, const void* data, size_t bytes, const char* name,
+                                shardrt_weights** out);
 void shardrt_weights_close(shardrt_weights* w);
 int32_t shardrt_weights_count(const shardrt_weights* w);
 /* Entry i: its description (dims stay valid while w is open), its bytes and their size. */
@@ -157,6 +161,61 @@ int shardrt_weights_entry(const shardrt_weights* w, int32_t i, shardrt_tensor_de
                           uint64_t* nbytes);
 /* Index of the entry named `name`, or -1. */
 int32_t shardrt_weights_find(const shardrt_weights* w, const char* name);
+
+/* ---- compiled models ----------------------------------------------------------------------------------------
+ * A program compiled with `shardc compile --emit lib` (its descriptor is the constant <name>_program the
+ * generated header declares), run from the caller's own process: one model per rank of an MPI job, or alone for
+ * a one-rank program. Calls return 0 or non-zero with a message that shardrt_model_error returns; none exits.
+ *
+ *   shardrt_model* m;
+ *   shardrt_model_options o = shardrt_model_default_options();
+ *   o.weights_path = "out/weights/rank_{rank}.bin";
+ *   if (shardrt_model_open(&mlp_program, &o, &m)) { puts(shardrt_model_error(NULL)); ... }
+ *   shardrt_model_set_input(m, "x", data, bytes);
+ *   shardrt_model_predict(m);
+ *   shardrt_model_get_output(m, "logits", out, out_bytes);
+ *   shardrt_model_close(m);
+ */
+typedef struct shardrt_model shardrt_model;
+
+typedef struct shardrt_model_options {
+  /* 1: run under MPI (needed by a program of several ranks), 0: alone, -1: decide (MPI when the program has
+   * collectives or the process was started by mpirun). */
+  int32_t use_mpi;
+  /* With MPI: a pointer to the caller's MPI_Comm (MPI initialised by the caller, and left to it), or NULL for
+   * MPI_COMM_WORLD, initialising MPI when nobody has and finalising it on close. */
+  void* mpi_comm;
+  /* This rank's weight file ("{rank}" becomes the rank), or NULL with weights_data. */
+  const char* weights_path;
+  /* Or the weight file's bytes in memory (the caller's, valid and unchanged until close). */
+  const void* weights_data;
+  size_t weights_bytes;
+  int32_t threads; /* threads this rank computes with (0 or 1: the caller's only) */
+} shardrt_model_options;
+
+/* use_mpi -1, everything else zero. */
+shardrt_model_options shardrt_model_default_options(void);
+int shardrt_model_open(const shardrt_program* program, const shardrt_model_options* options, shardrt_model** out);
+/* Releases everything the model holds; the handle is invalid afterwards (calls with it fail, naming the cause). */
+void shardrt_model_close(shardrt_model* model);
+/* The model's last error; with NULL, the last error of this thread (a failed open, a closed handle). */
+const char* shardrt_model_error(const shardrt_model* model);
+
+int32_t shardrt_model_rank(const shardrt_model* model);
+/* The model's runtime context: for profiling (shardrt_profile_*) and the collective statistics. */
+shardrt_context* shardrt_model_context(shardrt_model* model);
+int32_t shardrt_model_world_size(const shardrt_model* model);
+int32_t shardrt_model_num_inputs(const shardrt_model* model);
+int32_t shardrt_model_num_outputs(const shardrt_model* model);
+/* Input or output i: name, dtype and the shape the program takes or gives (dims valid while the model is open). */
+int shardrt_model_input(const shardrt_model* model, int32_t i, shardrt_tensor_desc* desc);
+int shardrt_model_output(const shardrt_model* model, int32_t i, shardrt_tensor_desc* desc);
+/* Copies `bytes` bytes (exactly the input's size) into the input named `name`. */
+int shardrt_model_set_input(shardrt_model* model, const char* name, const void* data, size_t bytes);
+/* Runs the program once; every input must have been set (they keep their values between runs). */
+int shardrt_model_predict(shardrt_model* model);
+/* Copies the output named `name` (exactly its size) after a predict. */
+int shardrt_model_get_output(const shardrt_model* model, const char* name, void* data, size_t bytes);
 
 #ifdef __cplusplus
 }
