@@ -337,6 +337,10 @@ class ProgramEmitter {
     for (ValueId v : g_.params()) weights.push_back(describe(v));
     ProgramDescription d{p_.name, inputs, outputs, weights, p_.plan.arenaBytes,
                          needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_, symbol_};
+    for (const auto& in : p_.partialInputs) {
+      d.inputGlobalDims.push_back(in.globalDims);
+      d.inputOffsets.push_back(in.offsets);
+    }
     abi.emitProgramDescriptor(d, run);
   }
 

@@ -15,7 +15,7 @@ namespace {
 // The runtime's ABI numbers (runtime/include/shardrt/shardrt.h). codegen may not include the runtime's header;
 // tests/codegen/runtime_abi_test.cpp checks the element type codes against it, and every generated executable
 // checks the ABI version when it starts.
-constexpr int32_t kAbiVersion = 4;
+constexpr int32_t kAbiVersion = 5;
 enum RuntimeDType : int32_t {
   SHARDRT_F32 = 1, SHARDRT_F64, SHARDRT_I8, SHARDRT_I16, SHARDRT_I32, SHARDRT_I64, SHARDRT_U8, SHARDRT_U16,
   SHARDRT_U32, SHARDRT_U64, SHARDRT_BOOL, SHARDRT_F16, SHARDRT_BF16
@@ -29,12 +29,12 @@ llvm::StructType* tensorDescType(llvm::LLVMContext& c) {
 }
 
 // Mirrors shardrt_program (see shardrt.h): abi_version, name, inputs, outputs, weights, arena_bytes, needs_mpi,
-// mesh_rank, mesh_shape, num_groups, group_masks, run, num_ops, op_names.
+// mesh_rank, mesh_shape, num_groups, group_masks, run, num_ops, op_names, input_layouts.
 llvm::StructType* programType(llvm::LLVMContext& c) {
   auto* ptr = llvm::PointerType::getUnqual(c);
   auto* i32 = llvm::Type::getInt32Ty(c);
   auto* i64 = llvm::Type::getInt64Ty(c);
-  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr, i32, ptr});
+  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr, i32, ptr, ptr});
 }
 
 }  // namespace
@@ -104,6 +104,23 @@ void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Functi
   for (size_t i = 0; i < d.opNames.size(); ++i) opNames.push_back(string(d.opNames[i], "shardc.op." + std::to_string(i)));
   for (int64_t m : d.meshShape) mesh.push_back(llvm::ConstantInt::get(i64, uint64_t(m)));
   for (uint32_t m : d.groupMasks) masks.push_back(llvm::ConstantInt::get(i32, m));
+  // shardrt_input_layout { const int64_t* global_dims; const int64_t* offsets; } per input, or null.
+  llvm::Constant* inputLayouts = llvm::ConstantPointerNull::get(b.getPtrTy());
+  if (!d.inputGlobalDims.empty()) {
+    auto* layoutTy = llvm::StructType::get(c, {b.getPtrTy(), b.getPtrTy()});
+    std::vector<llvm::Constant*> layouts;
+    for (size_t i = 0; i < d.inputGlobalDims.size(); ++i) {
+      std::vector<llvm::Constant*> global, offsets;
+      for (int64_t x : d.inputGlobalDims[i]) global.push_back(llvm::ConstantInt::get(i64, uint64_t(x)));
+      for (const auto& rankOffsets : d.inputOffsets[i])
+        for (int64_t x : rankOffsets) offsets.push_back(llvm::ConstantInt::get(i64, uint64_t(x)));
+      layouts.push_back(llvm::ConstantStruct::get(
+          layoutTy, {constantArray(i64, global, "shardc.input_global." + std::to_string(i)),
+                     constantArray(i64, offsets, "shardc.input_offsets." + std::to_string(i))}));
+    }
+    inputLayouts = privateConstant(llvm::ConstantArray::get(llvm::ArrayType::get(layoutTy, layouts.size()), layouts),
+                                   "shardc.input_layouts");
+  }
   auto* progTy = programType(c);
   llvm::Constant* init = llvm::ConstantStruct::get(
       progTy, {llvm::ConstantInt::get(i32, kAbiVersion), string(d.name, "shardc.name"),
@@ -113,7 +130,8 @@ void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Functi
                llvm::ConstantInt::get(i64, uint64_t(d.arenaBytes)), llvm::ConstantInt::get(i32, d.needsMpi ? 1 : 0),
                llvm::ConstantInt::get(i32, d.meshShape.size()), constantArray(i64, mesh, "shardc.mesh"),
                llvm::ConstantInt::get(i32, d.groupMasks.size()), constantArray(i32, masks, "shardc.groups"), run,
-               llvm::ConstantInt::get(i32, d.opNames.size()), constantArray(b.getPtrTy(), opNames, "shardc.ops")});
+               llvm::ConstantInt::get(i32, d.opNames.size()), constantArray(b.getPtrTy(), opNames, "shardc.ops"),
+               inputLayouts});
   new llvm::GlobalVariable(m_, progTy, true, llvm::GlobalValue::ExternalLinkage, init, d.symbol);
 }
 

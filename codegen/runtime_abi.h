@@ -35,6 +35,9 @@ struct ProgramDescription {
   std::vector<uint32_t> groupMasks;   // the runtime creates group i+1 along the axes of mask i
   std::vector<std::string> opNames;   // what the profiler calls op i
   std::string symbol = "shardc_program";  // the descriptor constant's name
+  // Per input, when ranks take parts of them: the whole dims and each rank's offsets (empty: whole inputs).
+  std::vector<std::vector<int64_t>> inputGlobalDims;
+  std::vector<std::vector<std::vector<int64_t>>> inputOffsets;
 };
 
 class RuntimeAbi {

@@ -32,6 +32,13 @@ struct RankProgram {
   DeviceMesh mesh;         // the job's mesh; collectives name its axes
   Graph graph;
   BufferPlan plan;
+  // Inputs each rank takes only its part of (--local-inputs): per input, the whole tensor's dims and where each
+  // rank's part starts (by rank). Empty when every rank takes whole inputs.
+  struct PartialInput {
+    std::vector<int64_t> globalDims;
+    std::vector<std::vector<int64_t>> offsets;
+  };
+  std::vector<PartialInput> partialInputs;
 };
 
 }  // namespace shardc::ir

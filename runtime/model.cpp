@@ -74,6 +74,37 @@ int32_t find(const shardrt_tensor_desc* descs, int32_t count, const char* name) 
   return -1;
 }
 
+size_t globalBytes(const shardrt_tensor_desc& d, const shardrt_input_layout& l) {
+  size_t n = shardrt_dtype_size(d.dtype);
+  for (int32_t i = 0; i < d.rank; ++i) n *= static_cast<size_t>(l.global_dims[i]);
+  return n;
+}
+
+// This rank's part (d.dims from its offsets) of the whole tensor `whole` into `part`, a row of the last dim at a
+// time.
+void copyPart(const shardrt_tensor_desc& d, const shardrt_input_layout& l, int32_t rank, const void* whole, void* part) {
+  size_t elem = shardrt_dtype_size(d.dtype);
+  if (d.rank == 0) {
+    std::memcpy(part, whole, elem);
+    return;
+  }
+  const int64_t* offset = l.offsets + int64_t(rank) * d.rank;
+  int64_t rows = 1;
+  for (int32_t i = 0; i + 1 < d.rank; ++i) rows *= d.dims[i];
+  size_t row = elem * size_t(d.dims[d.rank - 1]);
+  std::vector<int64_t> at(size_t(d.rank), 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    // The row's first element in the whole tensor.
+    int64_t flat = 0;
+    for (int32_t i = 0; i < d.rank; ++i) flat = flat * l.global_dims[i] + offset[i] + at[size_t(i)];
+    std::memcpy(static_cast<char*>(part) + size_t(r) * row, static_cast<const char*>(whole) + size_t(flat) * elem, row);
+    for (int32_t i = d.rank - 2; i >= 0; --i) {
+      if (++at[size_t(i)] < d.dims[i]) break;
+      at[size_t(i)] = 0;
+    }
+  }
+}
+
 // Opens the weights and binds them to the program's, by name; on failure the message is in ctx.
 int bindWeights(shardrt_model* m, const shardrt_model_options& o) {
   const shardrt_program& p = *m->program;
@@ -213,25 +244,29 @@ int32_t shardrt_model_world_size(const shardrt_model* model) { return check(mode
 int32_t shardrt_model_num_inputs(const shardrt_model* model) { return check(model) ? model->program->num_inputs : -1; }
 int32_t shardrt_model_num_outputs(const shardrt_model* model) { return check(model) ? model->program->num_outputs : -1; }
 
-int shardrt_model_input(const shardrt_model* model, int32_t i, shardrt_tensor_desc* desc) {
+int shardrt_model_input(const shardrt_model* model, int32_t i, shardrt_tensor_info* info) {
   if (!check(model)) return 1;
-  if (i < 0 || i >= model->program->num_inputs || !desc) {
-    const_cast<shardrt_model*>(model)->error = "input index " + std::to_string(i) + " is out of range (the program has " +
-                                               std::to_string(model->program->num_inputs) + ")";
+  const shardrt_program& p = *model->program;
+  if (i < 0 || i >= p.num_inputs || !info) {
+    const_cast<shardrt_model*>(model)->error =
+        "input index " + std::to_string(i) + " is out of range (the program has " + std::to_string(p.num_inputs) + ")";
     return 1;
   }
-  *desc = model->program->inputs[i];
+  const shardrt_tensor_desc& d = p.inputs[i];
+  *info = {d.name, d.dtype, d.rank, d.dims, p.input_layouts ? p.input_layouts[i].global_dims : d.dims};
   return 0;
 }
 
-int shardrt_model_output(const shardrt_model* model, int32_t i, shardrt_tensor_desc* desc) {
+int shardrt_model_output(const shardrt_model* model, int32_t i, shardrt_tensor_info* info) {
   if (!check(model)) return 1;
-  if (i < 0 || i >= model->program->num_outputs || !desc) {
-    const_cast<shardrt_model*>(model)->error = "output index " + std::to_string(i) + " is out of range (the program has " +
-                                               std::to_string(model->program->num_outputs) + ")";
+  const shardrt_program& p = *model->program;
+  if (i < 0 || i >= p.num_outputs || !info) {
+    const_cast<shardrt_model*>(model)->error =
+        "output index " + std::to_string(i) + " is out of range (the program has " + std::to_string(p.num_outputs) + ")";
     return 1;
   }
-  *desc = model->program->outputs[i];
+  const shardrt_tensor_desc& d = p.outputs[i];
+  *info = {d.name, d.dtype, d.rank, d.dims, d.dims};
   return 0;
 }
 
@@ -241,10 +276,20 @@ int shardrt_model_set_input(shardrt_model* model, const char* name, const void* 
   int32_t k = find(p.inputs, p.num_inputs, name);
   if (k < 0) return failModel(model, "the program has no input '%s'", name ? name : "(null)");
   const shardrt_tensor_desc& d = p.inputs[k];
-  if (bytes != model->inBytes[size_t(k)] || (!data && bytes))
-    return failModel(model, "input '%s': expected %zu bytes (%s), got %zu", d.name, model->inBytes[size_t(k)],
+  size_t local = model->inBytes[size_t(k)];
+  if (data && bytes == local) {
+    if (bytes) std::memcpy(model->inputs[size_t(k)]->p, data, bytes);
+  } else if (data && p.input_layouts && bytes == globalBytes(d, p.input_layouts[k])) {
+    copyPart(d, p.input_layouts[k], model->ctx->rank, data, model->inputs[size_t(k)]->p);
+  } else if (p.input_layouts) {
+    const int64_t* g = p.input_layouts[k].global_dims;
+    return failModel(model, "input '%s': expected %zu bytes (this rank's %s) or %zu (the whole %s), got %zu", d.name,
+                     local, typeString(d.dtype, d.dims, d.rank).c_str(), globalBytes(d, p.input_layouts[k]),
+                     typeString(d.dtype, g, d.rank).c_str(), bytes);
+  } else {
+    return failModel(model, "input '%s': expected %zu bytes (%s), got %zu", d.name, local,
                      typeString(d.dtype, d.dims, d.rank).c_str(), bytes);
-  if (bytes) std::memcpy(model->inputs[size_t(k)]->p, data, bytes);
+  }
   model->inputSet[size_t(k)] = true;
   return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs shardc into a temporary prefix, builds the example project (tests/cmake_package, copied out of the
-# source tree) against the installed package, runs it under mpirun on 2 ranks and compares its output with the
-# reference interpreter; then checks that a second build does nothing and that touching the model re-runs the
+# source tree) against the installed package, runs it under mpirun on 2 ranks (each rank given the whole input,
+# the runtime taking its half) and compares its output with the reference interpreter; then checks that a second build does nothing and that touching the model re-runs the
 # compile step. Usage: cmake_package_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -28,15 +28,16 @@ run_as_root=()
 mkdir -p "$work/out"
 mpirun "${run_as_root[@]}" --oversubscribe -np 2 "$work/build/mlp_main" "$work/out" > "$work/run.log" 2>&1 < /dev/null ||
   fail "mpirun -np 2 mlp_main failed: $(tail -3 "$work/run.log")"
-grep -q "rank 0 of 2" "$work/run.log" || fail "the example did not run on 2 ranks: $(cat "$work/run.log")"
-"$work/prefix/bin/shardc" eval "$work/mlp.onnx" --shape x=1x28x28 --input "x=$work/out/input.npy" --output-dir "$work/ref" \
+grep -q "rank 0 of 2: x \[2 of 4\]" "$work/run.log" ||
+  fail "the example did not run on 2 ranks, each with half the batch: $(cat "$work/run.log")"
+"$work/prefix/bin/shardc" eval "$work/mlp.onnx" --shape x=4x28x28 --input "x=$work/out/input.npy" --output-dir "$work/ref" \
   > "$work/eval.log" 2>&1 || fail "the reference run failed: $(cat "$work/eval.log")"
 out=$(ls "$work/ref")
 "$work/prefix/bin/shardc" compare "$work/out/$out" "$work/ref/$out" --rtol 1e-4 --atol 1e-5 > "$work/compare.log" ||
   fail "the example's output differs from the reference: $(cat "$work/compare.log")"
 
 # The installed compiler also makes executables, linked with the installed runtime.
-"$work/prefix/bin/shardc" compile "$work/mlp.onnx" --shape x=1x28x28 -o "$work/exe" -q > "$work/exe.log" 2>&1 ||
+"$work/prefix/bin/shardc" compile "$work/mlp.onnx" --shape x=4x28x28 -o "$work/exe" -q > "$work/exe.log" 2>&1 ||
   fail "the installed shardc could not compile an executable: $(tail -3 "$work/exe.log")"
 "$work/exe/bin/rank_0" --input "x=$work/out/input.npy" --output-dir "$work/exe_out" > /dev/null 2>&1 ||
   fail "the installed shardc's executable failed"

@@ -1,5 +1,6 @@
-// Runs the compiled MLP on every rank of an MPI job: a fixed input (sin of the index), written as input.npy, and
-// the output logits, written by rank 0 as logits.npy, in the directory given as the only argument.
+// Runs the compiled MLP on every rank of an MPI job: every rank passes the whole fixed input (sin of the index;
+// the runtime hands the program this rank's half of the batch), rank 0 writes it as input.npy and the whole
+// output as <output>.npy in the directory given as the only argument.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -40,15 +41,18 @@ int main(int argc, char** argv) {
     options.weights_path = MLP_WEIGHTS;
     shardrt::Model model(mlp_program, options);
     shardrt::TensorInfo in = model.inputs().at(0), out = model.outputs().at(0);
-    std::vector<float> x(in.bytes() / sizeof(float));
+    size_t whole = 1;
+    for (int64_t d : in.globalDims) whole *= static_cast<size_t>(d);
+    std::vector<float> x(whole);
     for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(double(i)));
     model.setInput(in.name, x);
     model.predict();
     std::vector<float> y = model.output<float>(out.name);
     if (model.rank() == 0) {
-      writeNpy(dir + "/input.npy", x, in.dims);
+      writeNpy(dir + "/input.npy", x, in.globalDims);
       writeNpy(dir + "/" + out.name + ".npy", y, out.dims);
-      std::printf("rank 0 of %d: %s -> %s\n", model.worldSize(), in.name.c_str(), out.name.c_str());
+      std::printf("rank 0 of %d: %s [%lld of %lld] -> %s\n", model.worldSize(), in.name.c_str(),
+                  static_cast<long long>(in.dims.at(0)), static_cast<long long>(in.globalDims.at(0)), out.name.c_str());
     }
   } catch (const shardrt::Error& e) {
     std::fprintf(stderr, "mlp_main: %s\n", e.what());

@@ -93,11 +93,12 @@ TEST_F(ModelApi, OpenDescribeSetPredictRead) {
   EXPECT_EQ(shardrt_model_world_size(m), 1);
   ASSERT_EQ(shardrt_model_num_inputs(m), 1);
   ASSERT_EQ(shardrt_model_num_outputs(m), 1);
-  shardrt_tensor_desc d;
+  shardrt_tensor_info d;
   ASSERT_EQ(shardrt_model_input(m, 0, &d), 0);
   EXPECT_STREQ(d.name, "x");
   EXPECT_EQ(d.dtype, SHARDRT_F32);
   EXPECT_EQ(std::vector<int64_t>(d.dims, d.dims + d.rank), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(std::vector<int64_t>(d.global_dims, d.global_dims + d.rank), (std::vector<int64_t>{2, 3}));
   ASSERT_EQ(shardrt_model_output(m, 0, &d), 0);
   EXPECT_STREQ(d.name, "y");
   EXPECT_EQ(std::vector<int64_t>(d.dims, d.dims + d.rank), (std::vector<int64_t>{2, 4}));
@@ -127,7 +128,7 @@ TEST_F(ModelApi, EachMistakeIsAnErrorNamingIt) {
   EXPECT_STREQ(shardrt_model_error(m), "the program has no input 'z'");
   EXPECT_NE(shardrt_model_set_input(m, "x", x_.data(), 20), 0);
   EXPECT_STREQ(shardrt_model_error(m), "input 'x': expected 24 bytes (f32[2,3]), got 20");
-  shardrt_tensor_desc d;
+  shardrt_tensor_info d;
   EXPECT_NE(shardrt_model_input(m, 1, &d), 0);
   EXPECT_STREQ(shardrt_model_error(m), "input index 1 is out of range (the program has 1)");
   ASSERT_EQ(shardrt_model_set_input(m, "x", x_.data(), 24), 0);

@@ -164,6 +164,15 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
     program.ranks.clear();
     for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(int(r));
   }
+  if (parallel && options.localInputs)
+    for (size_t i = 0; i < global.inputs().size(); ++i) {
+      ir::RankProgram::PartialInput in;
+      in.globalDims = global.value(global.inputs()[i]).type.shape.dims;
+      const auto& layout = parallel->layouts[size_t(program.graph.inputs()[i])];
+      for (int r : program.ranks)
+        in.offsets.push_back(layout ? layout->box(r).offset : std::vector<int64_t>(in.globalDims.size(), 0));
+      program.partialInputs.push_back(std::move(in));
+    }
   passes::runFuseElementwise(program.graph);
   dump("fuse");
   program.plan = passes::planMemory(program.graph);

@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define SHARDRT_ABI_VERSION 4
+#define SHARDRT_ABI_VERSION 5
 
 /* Element types. The numbers are part of the ABI (generated code and weight files store them). */
 typedef enum shardrt_dtype {
@@ -50,6 +50,12 @@ typedef struct shardrt_context shardrt_context;
 typedef int (*shardrt_run_fn)(shardrt_context* ctx, const void* const* inputs, void* const* outputs, void* arena,
                               const void* const* weights);
 
+/* Where a rank's part of an input lies in the whole tensor (programs compiled with --local-inputs). */
+typedef struct shardrt_input_layout {
+  const int64_t* global_dims; /* the whole tensor's dims (the input's rank of them) */
+  const int64_t* offsets;     /* [ranks][rank]: where each rank's part starts */
+} shardrt_input_layout;
+
 /* What the code generator emits as the constant `shardc_program` in every program object. */
 typedef struct shardrt_program {
   int32_t abi_version; /* SHARDRT_ABI_VERSION */
@@ -69,6 +75,7 @@ typedef struct shardrt_program {
   shardrt_run_fn run;
   int32_t num_ops; /* the ops the run function reports to the profiler, by index */
   const char* const* op_names;
+  const shardrt_input_layout* input_layouts; /* one per input, or NULL: every rank takes whole inputs */
 } shardrt_program;
 
 /* ---- context ---------------------------------------------------------------------------------------------- */
@@ -207,10 +214,19 @@ shardrt_context* shardrt_model_context(shardrt_model* model);
 int32_t shardrt_model_world_size(const shardrt_model* model);
 int32_t shardrt_model_num_inputs(const shardrt_model* model);
 int32_t shardrt_model_num_outputs(const shardrt_model* model);
-/* Input or output i: name, dtype and the shape the program takes or gives (dims valid while the model is open). */
-int shardrt_model_input(const shardrt_model* model, int32_t i, shardrt_tensor_desc* desc);
-int shardrt_model_output(const shardrt_model* model, int32_t i, shardrt_tensor_desc* desc);
-/* Copies `bytes` bytes (exactly the input's size) into the input named `name`. */
+/* An input or output: its name, dtype, the shape this rank holds and the whole tensor's (the same unless the
+ * program was compiled with --local-inputs); dims stay valid while the model is open. */
+typedef struct shardrt_tensor_info {
+  const char* name;
+  int32_t dtype;
+  int32_t rank;
+  const int64_t* dims;        /* this rank's */
+  const int64_t* global_dims; /* the whole tensor's */
+} shardrt_tensor_info;
+int shardrt_model_input(const shardrt_model* model, int32_t i, shardrt_tensor_info* info);
+int shardrt_model_output(const shardrt_model* model, int32_t i, shardrt_tensor_info* info);
+/* Copies the input named `name` in: `bytes` is either this rank's part's size, or, for a program whose ranks take
+ * parts of their inputs, the whole tensor's (the runtime then copies this rank's part out of it). */
 int shardrt_model_set_input(shardrt_model* model, const char* name, const void* data, size_t bytes);
 /* Runs the program once; every input must have been set (they keep their values between runs). */
 int shardrt_model_predict(shardrt_model* model);

@@ -17,7 +17,8 @@ struct Error : std::runtime_error {
 struct TensorInfo {
   std::string name;
   int32_t dtype;
-  std::vector<int64_t> dims;
+  std::vector<int64_t> dims;        // this rank's
+  std::vector<int64_t> globalDims;  // the whole tensor's
   size_t bytes() const {
     size_t n = shardrt_dtype_size(dtype);
     for (int64_t d : dims) n *= static_cast<size_t>(d);
@@ -60,12 +61,13 @@ class Model {
   void check(int rc) const {
     if (rc != 0) throw Error(shardrt_model_error(m_));
   }
-  std::vector<TensorInfo> describe(int32_t n, int (*get)(const shardrt_model*, int32_t, shardrt_tensor_desc*)) const {
+  std::vector<TensorInfo> describe(int32_t n, int (*get)(const shardrt_model*, int32_t, shardrt_tensor_info*)) const {
     std::vector<TensorInfo> out;
     for (int32_t i = 0; i < n; ++i) {
-      shardrt_tensor_desc d;
+      shardrt_tensor_info d;
       check(get(m_, i, &d));
-      out.push_back({d.name, d.dtype, std::vector<int64_t>(d.dims, d.dims + d.rank)});
+      out.push_back({d.name, d.dtype, std::vector<int64_t>(d.dims, d.dims + d.rank),
+                     std::vector<int64_t>(d.global_dims, d.global_dims + d.rank)});
     }
     return out;
   }
