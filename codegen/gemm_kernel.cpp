@@ -33,6 +33,9 @@ struct Gemm {
   llvm::Value* panels = nullptr;  // KC x NC floats on the stack when B is packed
   llvm::Value* aPanel = nullptr;  // KC x MR floats: a row of tiles' A, packed with B
   PanelPacker packer;             // when set, B exists only as the panels it writes (implicit GEMM)
+  // B's panels packed ahead (at load time), laid out by prepackedOffset; `columns` is the work items' width.
+  llvm::Value* prepacked = nullptr;
+  int64_t columns = 0;
 
   llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b.CreateInBoundsGEP(f32, base, index); }
   llvm::Value* add(llvm::Value* x, int64_t c) { return c == 0 ? x : b.CreateAdd(x, lb.i64(c), "", true, true); }
@@ -160,10 +163,18 @@ struct Gemm {
   // with enough rows of tiles reading each block, the copy pays.
   void block(llvm::Value* i0, int64_t rows, llvm::Value* j0, int64_t nc, llvm::Value* k0, int64_t kl, bool first,
              bool last) {
-    bool packed = packer || rows >= kPackRows;
-    if (packer) packer(B, panels, j0, nc, k0, kl, 2 * lanes);
-    else if (packed) pack(panels, j0, nc, k0, kl);
-    llvm::Value* from = packed ? panels : nullptr;
+    llvm::Value* from = nullptr;
+    if (prepacked) {
+      int64_t nr = 2 * lanes;
+      llvm::Value* item = b.CreateUDiv(j0, lb.i64(columns));
+      from = at(prepacked, b.CreateAdd(mul(item, (columns + nr - 1) / nr * nr * k), mul(k0, (nc + nr - 1) / nr * nr)));
+    } else if (packer) {
+      packer(B, panels, j0, nc, k0, kl, 2 * lanes);
+      from = panels;
+    } else if (rows >= kPackRows) {
+      pack(panels, j0, nc, k0, kl);
+      from = panels;
+    }
     lb.loop(rows / mr, [&](llvm::Value* ib) { rowOfTiles(b.CreateAdd(i0, mul(ib, mr)), mr, j0, nc, k0, kl, from, first, last); });
     if (rows % mr) rowOfTiles(add(i0, rows - rows % mr), rows % mr, j0, nc, k0, kl, from, first, last);
   }
@@ -213,7 +224,8 @@ ItemPlan planItems(int64_t m, int64_t k, int64_t n, int64_t mr, int64_t nr) {
 }  // namespace
 
 void emitBatchedGemm(LoopBuilder& lb, const GemmBatch& batch, int64_t m, int64_t k, int64_t n, llvm::Value* a,
-                     llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue, const PanelPacker& packer) {
+                     llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue, const PanelPacker& packer,
+                     llvm::Value* prepackedB) {
   llvm::IRBuilder<>& b = lb.builder();
   // Registers: 32 vector registers with AVX-512 hold 8 x 2 accumulators, two of B and a broadcast; 16 with AVX2 or
   // SSE hold 6 x 2.
@@ -224,7 +236,7 @@ void emitBatchedGemm(LoopBuilder& lb, const GemmBatch& batch, int64_t m, int64_t
   ItemPlan plan = planItems(m, k, n, mr, 2 * lanes);
   llvm::Value* panels = nullptr;
   llvm::Value* aPanel = nullptr;
-  if (packer || plan.rows >= kPackRows) {
+  if (packer || prepackedB || plan.rows >= kPackRows) {
     panels = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * kNc)));
     aPanel = lb.slot(llvm::ArrayType::get(f32, uint64_t(kKc * mr)));
   }
@@ -256,7 +268,9 @@ void emitBatchedGemm(LoopBuilder& lb, const GemmBatch& batch, int64_t m, int64_t
               epilogue ? epilogue(ivs) : nullptr,
               panels,
               aPanel,
-              packer};
+              packer,
+              prepackedB,
+              plan.columns};
     llvm::Value* i0 = b.CreateMul(rowItem, lb.i64(plan.rows));
     llvm::Value* j0 = b.CreateMul(columnItem, lb.i64(plan.columns));
     // The last column block and row group are their own instantiations (static extents).
@@ -276,7 +290,7 @@ namespace {
 // The blocked GEMM of A [batch..., m, k] and B [batch..., k, n] into C [batch, m, n] (numpy broadcasting of the
 // batch dims).
 void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const ir::Shape& sc, llvm::Value* a,
-              llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue) {
+              llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue, llvm::Value* prepackedB) {
   int64_t m = sa.dims[sa.rank() - 2], k = sa.dims[sa.rank() - 1], n = sb.dims[sb.rank() - 1];
   ir::Shape batchA(std::vector<int64_t>(sa.dims.begin(), sa.dims.end() - 2));
   ir::Shape batchB(std::vector<int64_t>(sb.dims.begin(), sb.dims.end() - 2));
@@ -285,8 +299,11 @@ void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const i
   for (auto& s : batch.strideA) s *= m * k;
   for (auto& s : batch.strideB) s *= k * n;
   for (auto& s : batch.strideC) s *= m * n;
-  emitBatchedGemm(lb, batch, m, k, n, a, bm, c, epilogue, nullptr);
+  emitBatchedGemm(lb, batch, m, k, n, a, bm, c, epilogue, nullptr, prepackedB);
 }
+
+// Floats of one column item's prepacked panels, all its k blocks: whole panels of nr columns by k.
+int64_t panelsFloats(int64_t columns, int64_t k, int64_t nr) { return (columns + nr - 1) / nr * nr * k; }
 
 }  // namespace
 
@@ -295,8 +312,42 @@ bool emitBlockedMatMul(LoopBuilder& lb, const KernelArgs& a) {
   const ir::TensorType& tb = a.graph.value(a.op.operands[1]).type;
   const ir::TensorType& tc = a.graph.value(a.op.results[0]).type;
   if (tc.dtype != ir::DType::f32 || ta.shape.rank() < 2 || tb.shape.rank() < 2) return false;
-  emitGemm(lb, ta.shape, tb.shape, tc.shape, a.operands[0], a.operands[1], a.results[0], nullptr);
+  emitGemm(lb, ta.shape, tb.shape, tc.shape, a.operands[0], a.operands[1], a.results[0], nullptr, a.prepackedB);
   return true;
+}
+
+int64_t prepackedFloats(int vectorBits, int64_t m, int64_t k, int64_t n) {
+  int64_t lanes = vectorBits / 32, mr = vectorBits >= 512 ? 8 : 6, nr = 2 * lanes;
+  if (m < kPackRows || k == 0 || n == 0) return 0;
+  ItemPlan plan = planItems(m, k, n, mr, nr);
+  return (plan.columnItems - 1) * panelsFloats(plan.columns, k, nr) + panelsFloats(plan.lastColumns, k, nr);
+}
+
+void emitPrepack(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* bm, llvm::Value* dst) {
+  llvm::IRBuilder<>& b = lb.builder();
+  int64_t lanes = lb.vectorBits() / 32, mr = lb.vectorBits() >= 512 ? 8 : 6, nr = 2 * lanes;
+  ItemPlan plan = planItems(m, k, n, mr, nr);
+  llvm::Type* f32 = b.getFloatTy();
+  Gemm gemm{lb, b, nullptr, bm, nullptr, m, k, n, lanes, mr, 2 * mr, f32, llvm::FixedVectorType::get(f32, unsigned(lanes)),
+            nullptr, nullptr, nullptr, nullptr, nullptr, plan.columns};
+  // Each column item's k blocks, in the order Gemm::block reads them.
+  auto packItem = [&](llvm::Value* item, int64_t nc) {
+    llvm::Value* j0 = b.CreateMul(item, lb.i64(plan.columns));
+    llvm::Value* base = b.CreateInBoundsGEP(f32, dst, b.CreateMul(item, lb.i64(panelsFloats(plan.columns, k, nr))));
+    int64_t blocks = (k + kKc - 1) / kKc;
+    lb.loop(blocks, [&](llvm::Value* kb) {
+      llvm::Value* k0 = b.CreateMul(kb, lb.i64(kKc));
+      llvm::Value* to = b.CreateInBoundsGEP(f32, base, b.CreateMul(k0, lb.i64((nc + nr - 1) / nr * nr)));
+      // The last k block is shorter: its own instantiation.
+      int64_t tail = k - (blocks - 1) * kKc;
+      if (tail == kKc) return gemm.pack(to, j0, nc, k0, kKc);
+      lb.branch(b.CreateICmpEQ(kb, lb.i64(blocks - 1)), [&] { gemm.pack(to, j0, nc, k0, tail); },
+                [&] { gemm.pack(to, j0, nc, k0, kKc); });
+    });
+  };
+  int64_t full = plan.lastColumns == plan.columns ? plan.columnItems : plan.columnItems - 1;
+  lb.loop(full, [&](llvm::Value* item) { packItem(item, plan.columns); });
+  if (full < plan.columnItems) packItem(lb.i64(full), plan.lastColumns);
 }
 
 GemmEpilogue groupEpilogue(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
@@ -332,7 +383,7 @@ GemmEpilogue groupEpilogue(LoopBuilder& lb, const ir::Graph& g, const std::vecto
 }
 
 void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
-                     const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result) {
+                     const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result, llvm::Value* prepackedB) {
   // The MatMul need not come first: elementwise members computing another operand of the group (a residual's
   // own chain) may precede it in program order.
   const ir::Op& mm =
@@ -343,7 +394,7 @@ void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<cons
     return groupEpilogue(lb, g, members, mm, external, ivs, strides);
   };
   emitGemm(lb, g.value(mm.operands[0]).type.shape, g.value(mm.operands[1]).type.shape, out,
-           external.at(mm.operands[0]), external.at(mm.operands[1]), result, epilogue);
+           external.at(mm.operands[0]), external.at(mm.operands[1]), result, epilogue, prepackedB);
 }
 
 }  // namespace shardc::codegen

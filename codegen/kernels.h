@@ -16,6 +16,7 @@ struct KernelArgs {
   const ir::Op& op;
   std::vector<llvm::Value*> operands;  // one pointer per op operand
   std::vector<llvm::Value*> results;   // one pointer per op result
+  llvm::Value* prepackedB = nullptr;   // a MatMul's B packed at load time (emitPrepack), or null
 };
 
 // Elementwise ops fused into one loop over the root's result: `members` in program order, the root last; values
@@ -49,7 +50,8 @@ struct GemmBatch {
 // caches; its work items (column blocks and row groups of every batch) are the kernel's parallel loop. With
 // packB, B is never read as a matrix: packB writes each block's panels from the batch's `b` (an implicit GEMM).
 void emitBatchedGemm(LoopBuilder& lb, const GemmBatch& batch, int64_t m, int64_t k, int64_t n, llvm::Value* a,
-                     llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue, const PanelPacker& packB);
+                     llvm::Value* bm, llvm::Value* c, const GemmEpilogueFor& epilogue, const PanelPacker& packB,
+                     llvm::Value* prepackedB = nullptr);
 
 // The epilogue that applies a fused group's elementwise members to the vectors of `producer` (its MatMul or
 // Conv): viewStrides gives an outside operand's strides in the result seen as [batch..., rows, columns].
@@ -61,7 +63,14 @@ GemmEpilogue groupEpilogue(LoopBuilder& lb, const ir::Graph& g, const std::vecto
 // A MatMul and the elementwise ops fused with it (fuse-elementwise's group, in program order): the blocked GEMM
 // accumulates in the group's result buffer and applies the others to each tile as it stores it the last time.
 void emitMatMulGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
-                     const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);
+                     const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result,
+                     llvm::Value* prepackedB = nullptr);
+
+// A weight B [k, n] of an f32 GEMM of m rows packed once, at load time, into the panels the GEMM reads
+// (prepackedB of emitMatMulGroup / KernelArgs): how many floats (0: this GEMM reads B as it is), and the code
+// that writes them.
+int64_t prepackedFloats(int vectorBits, int64_t m, int64_t k, int64_t n);
+void emitPrepack(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* b, llvm::Value* dst);
 // The same for a Conv taking the GEMM path (convUsesGemm) and its group.
 void emitConvGroup(LoopBuilder& lb, const ir::Graph& g, const std::vector<const ir::Op*>& members,
                    const std::map<ir::ValueId, llvm::Value*>& external, llvm::Value* result);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <functional>
@@ -42,8 +43,9 @@ class ProgramEmitter {
 
   std::unique_ptr<llvm::Module> build() {
     assignSources();
+    arenaEnd_ = p_.plan.arenaBytes;
     llvm::Function* run = emitRun();
-    emitDescriptor(run);
+    emitDescriptor(run, emitPrepare());
     std::string err;
     llvm::raw_string_ostream os(err);
     if (llvm::verifyModule(*module_, &os)) ir::fail("internal error: generated LLVM IR does not verify: {}", os.str());
@@ -118,15 +120,21 @@ class ProgramEmitter {
     } else {
       externals = op.operands;
     }
-    llvm::Function* f = kernelFunction(name, op.results.size() + externals.size());
+    // A MatMul whose B is a weight and which packs B reads panels packed once at load time, from the arena's tail.
+    const ir::Op* matmul = &op;
+    for (const ir::Op* m : group)
+      if (m->kind == ir::OpKind::MatMul) matmul = m;
+    std::optional<int64_t> prepackedOffset = prepackFor(*matmul);
+    size_t numPointers = op.results.size() + externals.size() + (prepackedOffset ? 1 : 0);
+    llvm::Function* f = kernelFunction(name, numPointers);
     bool parallel = false;
     {
       llvm::IRBuilder<> kb(ctx_);
       kb.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
       LoopBuilder lb(kb, f);
       lb.setVectorBits(vectorBits_);
-      size_t numPointers = op.results.size() + externals.size();
       lb.setPartition(f->getArg(unsigned(numPointers)), f->getArg(unsigned(numPointers + 1)));
+      llvm::Value* prepacked = prepackedOffset ? f->getArg(unsigned(numPointers - 1)) : nullptr;
       std::vector<llvm::Value*> resultPtrs, operandPtrs;
       for (size_t i = 0; i < op.results.size(); ++i) resultPtrs.push_back(f->getArg(unsigned(i)));
       for (size_t i = 0; i < externals.size(); ++i) operandPtrs.push_back(f->getArg(unsigned(op.results.size() + i)));
@@ -136,14 +144,14 @@ class ProgramEmitter {
         return std::any_of(group.begin(), group.end(), [kind](const ir::Op* m) { return m->kind == kind; });
       };
       if (withKind(ir::OpKind::MatMul)) {
-        emitMatMulGroup(lb, g_, group, ext, resultPtrs[0]);
+        emitMatMulGroup(lb, g_, group, ext, resultPtrs[0], prepacked);
       } else if (withKind(ir::OpKind::Conv)) {
         emitConvGroup(lb, g_, group, ext, resultPtrs[0]);
       } else if (!group.empty() || ir::opCategory(op.kind) != ir::OpCategory::Other) {
         std::vector<const ir::Op*> members = group.empty() ? std::vector<const ir::Op*>{&op} : group;
         emitElementwiseGroup(lb, g_, members, ext, resultPtrs[0]);
       } else {
-        KernelArgs args{g_, op, operandPtrs, resultPtrs};
+        KernelArgs args{g_, op, operandPtrs, resultPtrs, prepacked};
         switch (op.kind) {
           case ir::OpKind::MatMul: emitMatMul(lb, args); break;
           case ir::OpKind::ReduceProd:
@@ -182,6 +190,7 @@ class ProgramEmitter {
     std::vector<llvm::Value*> callArgs;
     for (ValueId r : op.results) callArgs.push_back(pointerTo(r));
     for (ValueId v : externals) callArgs.push_back(pointerTo(v));
+    if (prepackedOffset) callArgs.push_back(b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arenaArg_, uint64_t(*prepackedOffset)));
     if (!parallel) {
       callArgs.push_back(b_.getInt64(0));
       callArgs.push_back(b_.getInt64(1));
@@ -215,6 +224,44 @@ class ProgramEmitter {
     llvm::FunctionCallee parallelFor = module_->getOrInsertFunction(
         "shardrt_parallel", llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr}, false));
     b_.CreateCall(parallelFor, {runArg0_, task, array});
+  }
+
+  // Where a MatMul's B, packed at load time, lives in the arena (past the buffer plan's bytes), or nothing when
+  // its B is not a 2-D f32 weight or its GEMM reads B unpacked.
+  std::optional<int64_t> prepackFor(const ir::Op& mm) {
+    if (mm.kind != ir::OpKind::MatMul || g_.value(mm.results[0]).type.dtype != ir::DType::f32) return std::nullopt;
+    const ir::TensorType& ta = g_.value(mm.operands[0]).type;
+    const ir::TensorType& tb = g_.value(mm.operands[1]).type;
+    auto source = sources_.find(rootOf(mm.operands[1]));
+    if (ta.shape.rank() < 2 || tb.shape.rank() != 2 || tb.dtype != ir::DType::f32 || source == sources_.end() ||
+        source->second.kind != BufferSource::Weight)
+      return std::nullopt;
+    int64_t m = ta.shape.dims[ta.shape.rank() - 2], k = tb.shape.dims[0], n = tb.shape.dims[1];
+    int64_t floats = prepackedFloats(vectorBits_, m, k, n);
+    if (floats == 0) return std::nullopt;
+    int64_t offset = (arenaEnd_ + 63) / 64 * 64;
+    arenaEnd_ = offset + floats * 4;
+    prepacks_.push_back({source->second.index, m, k, n, offset});
+    return offset;
+  }
+
+  // shardc_prepare(ctx, arena, weights): packs every prepacked B into the arena, once, before the first run.
+  llvm::Function* emitPrepare() {
+    if (prepacks_.empty()) return nullptr;
+    llvm::Type* ptr = b_.getPtrTy();
+    auto* fty = llvm::FunctionType::get(b_.getInt32Ty(), {ptr, ptr, ptr}, false);
+    auto* f = llvm::Function::Create(fty, llvm::Function::InternalLinkage, "shardc_prepare", module_.get());
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    llvm::IRBuilder<> pb(llvm::BasicBlock::Create(ctx_, "entry", f));
+    LoopBuilder lb(pb, f);
+    lb.setVectorBits(vectorBits_);
+    for (const Prepack& p : prepacks_) {
+      llvm::Value* weight = pb.CreateLoad(ptr, pb.CreateConstInBoundsGEP1_64(ptr, f->getArg(2), uint64_t(p.weight)));
+      llvm::Value* dst = pb.CreateConstInBoundsGEP1_64(pb.getInt8Ty(), f->getArg(1), uint64_t(p.offset));
+      emitPrepack(lb, p.m, p.k, p.n, weight, dst);
+    }
+    pb.CreateRet(pb.getInt32(0));
+    return f;
   }
 
   int32_t groupFor(const ir::Op& op) {
@@ -325,7 +372,7 @@ class ProgramEmitter {
     return run;
   }
 
-  void emitDescriptor(llvm::Function* run) {
+  void emitDescriptor(llvm::Function* run, llvm::Function* prepare) {
     RuntimeAbi abi(*module_);
     std::vector<TensorDescription> inputs, outputs, weights;
     auto describe = [&](ValueId v) {
@@ -335,13 +382,13 @@ class ProgramEmitter {
     for (ValueId v : g_.inputs()) inputs.push_back(describe(v));
     for (ValueId v : g_.outputs()) outputs.push_back(describe(v));
     for (ValueId v : g_.params()) weights.push_back(describe(v));
-    ProgramDescription d{p_.name, inputs, outputs, weights, p_.plan.arenaBytes,
+    ProgramDescription d{p_.name, inputs, outputs, weights, arenaEnd_,
                          needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_, symbol_};
     for (const auto& in : p_.partialInputs) {
       d.inputGlobalDims.push_back(in.globalDims);
       d.inputOffsets.push_back(in.offsets);
     }
-    abi.emitProgramDescriptor(d, run);
+    abi.emitProgramDescriptor(d, run, prepare);
   }
 
   llvm::LLVMContext& ctx_;
@@ -353,6 +400,11 @@ class ProgramEmitter {
   std::map<ValueId, BufferSource> sources_;
   std::vector<uint32_t> groupMasks_;  // runtime group i+1 runs along the axes of mask i
   std::vector<std::string> opNames_;  // the profiler's names of the ops, by the index the hooks pass
+  struct Prepack {
+    int64_t weight, m, k, n, offset;
+  };
+  std::vector<Prepack> prepacks_;
+  int64_t arenaEnd_ = 0;  // the buffer plan's bytes, then the prepacked weights
   bool needsMpi_ = false;
   int vectorBits_ = 128;
   llvm::Value* runArg0_ = nullptr;  // the run function's context

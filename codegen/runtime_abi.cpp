@@ -15,7 +15,7 @@ namespace {
 // The runtime's ABI numbers (runtime/include/shardrt/shardrt.h). codegen may not include the runtime's header;
 // tests/codegen/runtime_abi_test.cpp checks the element type codes against it, and every generated executable
 // checks the ABI version when it starts.
-constexpr int32_t kAbiVersion = 5;
+constexpr int32_t kAbiVersion = 6;
 enum RuntimeDType : int32_t {
   SHARDRT_F32 = 1, SHARDRT_F64, SHARDRT_I8, SHARDRT_I16, SHARDRT_I32, SHARDRT_I64, SHARDRT_U8, SHARDRT_U16,
   SHARDRT_U32, SHARDRT_U64, SHARDRT_BOOL, SHARDRT_F16, SHARDRT_BF16
@@ -29,12 +29,12 @@ llvm::StructType* tensorDescType(llvm::LLVMContext& c) {
 }
 
 // Mirrors shardrt_program (see shardrt.h): abi_version, name, inputs, outputs, weights, arena_bytes, needs_mpi,
-// mesh_rank, mesh_shape, num_groups, group_masks, run, num_ops, op_names, input_layouts.
+// mesh_rank, mesh_shape, num_groups, group_masks, run, num_ops, op_names, input_layouts, prepare.
 llvm::StructType* programType(llvm::LLVMContext& c) {
   auto* ptr = llvm::PointerType::getUnqual(c);
   auto* i32 = llvm::Type::getInt32Ty(c);
   auto* i64 = llvm::Type::getInt64Ty(c);
-  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr, i32, ptr, ptr});
+  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr, i32, ptr, ptr, ptr});
 }
 
 }  // namespace
@@ -66,7 +66,7 @@ int32_t runtimeDTypeCode(ir::DType t) {
   ir::fail("no runtime code for element type {}", ir::dtypeName(t));
 }
 
-void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Function* run) {
+void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Function* run, llvm::Function* prepare) {
   llvm::LLVMContext& c = m_.getContext();
   llvm::IRBuilder<> b(c);
   auto* i32 = b.getInt32Ty();
@@ -131,7 +131,8 @@ void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Functi
                llvm::ConstantInt::get(i32, d.meshShape.size()), constantArray(i64, mesh, "shardc.mesh"),
                llvm::ConstantInt::get(i32, d.groupMasks.size()), constantArray(i32, masks, "shardc.groups"), run,
                llvm::ConstantInt::get(i32, d.opNames.size()), constantArray(b.getPtrTy(), opNames, "shardc.ops"),
-               inputLayouts});
+               inputLayouts,
+               prepare ? static_cast<llvm::Constant*>(prepare) : llvm::ConstantPointerNull::get(b.getPtrTy())});
   new llvm::GlobalVariable(m_, progTy, true, llvm::GlobalValue::ExternalLinkage, init, d.symbol);
 }
 

@@ -43,8 +43,8 @@ struct ProgramDescription {
 class RuntimeAbi {
  public:
   explicit RuntimeAbi(llvm::Module& m) : m_(m) {}
-  // Defines the external constant d.symbol describing the program and pointing at `run`.
-  void emitProgramDescriptor(const ProgramDescription& d, llvm::Function* run);
+  // Defines the external constant d.symbol describing the program and pointing at `run` (and `prepare`, or null).
+  void emitProgramDescriptor(const ProgramDescription& d, llvm::Function* run, llvm::Function* prepare = nullptr);
 
  private:
   llvm::Module& m_;

@@ -216,6 +216,8 @@ int shardrt_model_open(const shardrt_program* program, const shardrt_model_optio
   for (const auto& b : m->outputs)
     if (!b->p) return failOpen("cannot allocate the output buffers");
   if (!m->arena->p) return failOpen("cannot allocate the arena of " + std::to_string(program->arena_bytes) + " bytes");
+  if (program->prepare && program->prepare(m->ctx, m->arena->p, m->weightPtrs.data()) != 0)
+    return failOpen(shardrt_last_error(m->ctx));
   m->inputSet.assign(m->inputs.size(), false);
   {
     std::lock_guard<std::mutex> lock(openModelsMutex);

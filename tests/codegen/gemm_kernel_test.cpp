@@ -2,7 +2,8 @@
 // machine), AVX2 (x86-64-v3) and SSE (x86-64-v2), each run here. Shapes cover a single element, odd sizes, rows
 // past the last full tile (the tile is 8 rows with AVX-512, 6 otherwise), columns past the last full vector and
 // past the last full tile, k past one block of 256 and n past one block of 512, batched operands, broadcast, and
-// MatMuls of 128 rows or more, whose operands are packed.
+// MatMuls of 128 rows or more, whose weight is packed at load time (an activation B of as many rows is packed per
+// run).
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -23,8 +24,11 @@ const std::vector<Case> kCases = {
     {{1, 1}, {1, 1}},          {{1, 255}, {255, 17}},  {{3, 17}, {17, 5}},     {{17, 255}, {255, 3}},
     {{9, 300}, {300, 40}},     {{13, 513}, {513, 33}}, {{7, 20}, {20, 600}},   {{64, 64}, {64, 64}},
     {{2, 3, 5, 9}, {9, 17}},   {{5, 9}, {2, 9, 31}},   {{2, 6, 10}, {2, 10, 6}},
-    // 128 rows or more: A and B packed, with row, column and k tails
+    // 128 rows or more: the weight B packed once at load time, A per row of tiles, with row, column and k tails;
+    // then work items of two row groups and three column blocks (the last short), k in three blocks; and a batch
+    // sharing one packed B
     {{130, 300}, {300, 70}},   {{257, 20}, {20, 600}}, {{2, 128, 17}, {17, 33}},
+    {{300, 600}, {600, 1100}}, {{2, 130, 70}, {70, 600}},
 };
 
 void expectAll(const std::string& cpu, const std::string& tag) {
@@ -46,7 +50,19 @@ TEST(GemmKernel, Avx512) { expectAll("", "avx512"); }
 TEST(GemmKernel, Avx2) { expectAll("x86-64-v3", "avx2"); }
 TEST(GemmKernel, Sse) { expectAll("x86-64-v2", "sse"); }
 
-// Both operands computed at run time (no parameter), with a bias added after: the kernel reads any buffer.
+// Both operands computed at run time (no parameter), with a bias added after: the kernel reads any buffer; with
+// 150 rows it packs B itself, every run.
+TEST(GemmKernel, ActivationsTimesActivationsPackedPerRun) {
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {DType::f32, {150, 300}});
+  ir::ValueId y = g.addInput("y", {DType::f32, {300, 45}});
+  g.setOutputs({g.addOp1(OpKind::MatMul, {x, y}, "m")});
+  testing::expectCompiledEqualsInterpreter(std::move(g),
+                                           {randomTensor(DType::f32, ir::Shape({150, 300}), 1),
+                                            randomTensor(DType::f32, ir::Shape({300, 45}), 2)},
+                                           "act_act_packed", 1e-5, 1e-4);
+}
+
 TEST(GemmKernel, ActivationsTimesActivations) {
   ir::Graph g;
   ir::ValueId x = g.addInput("x", {DType::f32, {19, 37}});

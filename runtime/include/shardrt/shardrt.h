@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define SHARDRT_ABI_VERSION 5
+#define SHARDRT_ABI_VERSION 6
 
 /* Element types. The numbers are part of the ABI (generated code and weight files store them). */
 typedef enum shardrt_dtype {
@@ -76,6 +76,9 @@ typedef struct shardrt_program {
   int32_t num_ops; /* the ops the run function reports to the profiler, by index */
   const char* const* op_names;
   const shardrt_input_layout* input_layouts; /* one per input, or NULL: every rank takes whole inputs */
+  /* Called once, after the weights are bound and the arena allocated, before the first run (or NULL): writes
+   * what the program derives from its weights (GEMM panels packed ahead) into the arena, past what runs use. */
+  int (*prepare)(shardrt_context* ctx, void* arena, const void* const* weights);
 } shardrt_program;
 
 /* ---- context ---------------------------------------------------------------------------------------------- */
