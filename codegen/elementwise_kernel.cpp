@@ -5,6 +5,7 @@
 #include <llvm/IR/Module.h>
 
 #include "codegen/kernels.h"
+#include "codegen/vector_exp.h"
 #include "ir/error.h"
 
 namespace shardc::codegen {
@@ -52,7 +53,7 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
   }
   if (!fp) ir::unsupported("{} on element type {} is not supported by code generation", ir::opKindName(kind), ir::dtypeName(t));
   switch (kind) {
-    case OpKind::Exp: return intrinsic(b, llvm::Intrinsic::exp, x);
+    case OpKind::Exp: return t == DType::f32 ? emitExpF32(b, x) : intrinsic(b, llvm::Intrinsic::exp, x);
     case OpKind::Sqrt: return intrinsic(b, llvm::Intrinsic::sqrt, x);
     case OpKind::Tanh: return callMath(b, "tanhf", "tanh", t, x);
     case OpKind::Log: return intrinsic(b, llvm::Intrinsic::log, x);
@@ -61,7 +62,7 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
     case OpKind::Floor: return intrinsic(b, llvm::Intrinsic::floor, x);
     case OpKind::Ceil: return intrinsic(b, llvm::Intrinsic::ceil, x);
     case OpKind::Sigmoid: {
-      llvm::Value* e = intrinsic(b, llvm::Intrinsic::exp, b.CreateFNeg(x));
+      llvm::Value* e = t == DType::f32 ? emitExpF32(b, b.CreateFNeg(x)) : intrinsic(b, llvm::Intrinsic::exp, b.CreateFNeg(x));
       return b.CreateFDiv(constantLike(lb, t, 1, x), b.CreateFAdd(constantLike(lb, t, 1, x), e));
     }
     default: break;

@@ -206,15 +206,14 @@ ItemPlan planItems(int64_t m, int64_t k, int64_t n, int64_t mr, int64_t nr) {
   bool split = m * k * n >= kParallelMacs;
   int64_t rowTiles = ceilDiv(m, mr);
   p.columns = std::max<int64_t>(1, std::min(n, kNc));
-  // Full-width column blocks keep the single-thread blocking. When they are too few, a GEMM of few rows (A
-  // small, unpacked) narrows them (never below 4 panels): each item re-reads A, not B. One of many rows splits
-  // its rows instead: each group packs its own B blocks, paid for by its 128 or more rows.
-  bool fewRows = m < kPackRows;
-  if (split && fewRows && ceilDiv(n, p.columns) < kItems)
-    p.columns = std::min(p.columns, std::max(4 * nr, roundUp(ceilDiv(n, kItems), nr)));
+  // Full-width column blocks keep the single-thread blocking. When they are too few, a GEMM of many rows first
+  // splits its rows in groups of 128 or more; then, if the items are still too few, the column blocks narrow
+  // (never below 4 panels): each item then re-reads A, a small part of the work.
+  int64_t groups = split ? std::clamp<int64_t>(kItems / ceilDiv(n, p.columns), 1, std::max<int64_t>(1, m / kPackRows)) : 1;
+  if (split && ceilDiv(n, p.columns) * groups < kItems)
+    p.columns = std::min(p.columns, std::max(4 * nr, roundUp(ceilDiv(n, ceilDiv(kItems, groups)), nr)));
   p.columnItems = ceilDiv(n, p.columns);
   p.lastColumns = n - (p.columnItems - 1) * p.columns;
-  int64_t groups = split && !fewRows ? std::clamp<int64_t>(kItems / p.columnItems, 1, m / kPackRows) : 1;
   p.rows = std::max<int64_t>(1, std::min(m, roundUp(ceilDiv(m, groups), mr)));
   p.rowItems = ceilDiv(m, p.rows);
   p.lastRows = m - (p.rowItems - 1) * p.rows;

@@ -1,7 +1,12 @@
 // Every kernel kind, compiled and run, against the reference interpreter on random shapes with odd sizes.
 #include <cmath>
+#include <limits>
+#include <filesystem>
+#include <cstring>
 
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 
 #include "kernel_test_util.h"
 
@@ -168,6 +173,71 @@ TEST(CodegenKernels, SoftmaxEveryAxis) {
     g.setOutputs({g.addOp1(OpKind::Softmax, {x}, "s", attrs({{"axis", axis}}))});
     expectCompiledEqualsInterpreter(std::move(g), {randomTensor(DType::f32, {3, 17, 5}, 10)},
                                     "softmax" + std::to_string(axis));
+  }
+}
+
+// The last axis in vectors: rows of 1, 3, 16, 17 and 255 (a masked last vector or none), enough rows for the
+// threads' split, for AVX-512 and AVX2; a row holding -inf and one holding a NaN.
+TEST(CodegenKernels, SoftmaxOverTheLastAxisInVectors) {
+  for (const char* cpu : {"", "x86-64-v3"}) {
+    codegen::CodegenOptions options;
+    options.target.cpu = cpu;
+    for (int64_t n : {1, 3, 16, 17, 255}) {
+      ir::Shape s({70, n});
+      ir::Graph g;
+      ir::ValueId x = g.addInput("x", {DType::f32, s});
+      g.setOutputs({g.addOp1(OpKind::Softmax, {x}, "s", attrs({{"axis", int64_t{-1}}}))});
+      expectCompiledEqualsInterpreter(std::move(g), {randomTensor(DType::f32, s, uint32_t(n))},
+                                      fmt::format("softmax_rows_{}_{}", n, cpu), 1e-5, 1e-6, options);
+    }
+  }
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {DType::f32, {2, 3}});
+  g.setOutputs({g.addOp1(OpKind::Softmax, {x}, "s", attrs({{"axis", int64_t{1}}}))});
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::nanf("");
+  expectCompiledEqualsInterpreter(std::move(g), {ir::Tensor::fromDoubles(DType::f32, {2, 3}, {-inf, 0, 1, nan, 2, 3})},
+                                  "softmax_inf_nan");
+}
+
+// exp in straight-line vector code: within 2 ulp of libm's where the result is a normal float (up to FLT_MAX at
+// 88.72), within 4 units of a subnormal result (down to -103.9), +inf and 0 beyond, exp(-inf) = 0, NaN kept;
+// Sigmoid, built on it, to 1e-6.
+TEST(CodegenKernels, ExpAndSigmoidInVectorCode) {
+  std::vector<double> xs;
+  for (int i = -900; i <= 900; ++i) xs.push_back(i / 10.0 + 0.0123);
+  for (double v : {0.0, -0.0, 1e-8, -1e-8, 88.3, 88.5, 88.72, 88.73, 89.0, -87.3, -87.4, -95.0, -103.9, -104.0, -200.0})
+    xs.push_back(v);
+  const double inf = std::numeric_limits<double>::infinity();
+  xs.push_back(inf);
+  xs.push_back(-inf);
+  xs.push_back(std::nan(""));
+  ir::Shape s({int64_t(xs.size())});
+  ir::Graph g;
+  ir::ValueId x = g.addInput("x", {DType::f32, s});
+  g.setOutputs({g.addOp1(OpKind::Exp, {x}, "e"), g.addOp1(OpKind::Sigmoid, {x}, "sig")});
+  ir::Tensor in = ir::Tensor::fromDoubles(DType::f32, s, xs);
+  std::string dir = testing::workDir("exp_edges");
+  for (const ir::Op& op : g.ops()) g.value(op.results[0]).type = ir::inferResultTypes(g, op)[0];
+  std::vector<ir::Tensor> got = tools::compileAndRun(g, {in}, dir);
+  std::filesystem::remove_all(dir);
+  for (size_t i = 0; i < xs.size(); ++i) {
+    float xf = in.data<float>()[i];
+    float e = got[0].data<float>()[i], want = std::exp(xf);
+    if (std::isnan(xf)) {
+      EXPECT_TRUE(std::isnan(e));
+    } else if (xf > 88.72283935546875f) {
+      EXPECT_EQ(e, std::numeric_limits<float>::infinity()) << xf;
+    } else if (xf < -103.97208f) {
+      EXPECT_EQ(e, 0.0f) << xf;
+    } else {
+      // Distance in units in the last place (for a subnormal, in units of the smallest subnormal).
+      int32_t a, b;
+      std::memcpy(&a, &e, 4);
+      std::memcpy(&b, &want, 4);
+      EXPECT_LE(std::abs(a - b), want < 1.17549435e-38f ? 4 : 2) << "exp(" << xf << ") = " << e << ", want " << want;
+    }
+    float sig = got[1].data<float>()[i];
+    if (!std::isnan(xf)) EXPECT_NEAR(sig, 1.0 / (1.0 + std::exp(-double(xf))), 1e-6) << xf;
   }
 }
 

@@ -1,0 +1,39 @@
+#include "codegen/vector_exp.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+namespace shardc::codegen {
+
+llvm::Value* emitExpF32(llvm::IRBuilder<>& b, llvm::Value* x) {
+  llvm::Type* ft = x->getType();
+  llvm::Type* it = ft->isVectorTy() ? llvm::VectorType::get(b.getInt32Ty(), llvm::cast<llvm::VectorType>(ft)->getElementCount())
+                                    : static_cast<llvm::Type*>(b.getInt32Ty());
+  auto c = [&](double v) { return llvm::ConstantFP::get(ft, v); };
+  auto ci = [&](int v) { return llvm::ConstantInt::get(it, uint64_t(int64_t(v))); };
+  // Above kHi exp overflows to +inf; below kLo it is under half the smallest subnormal, 0.
+  constexpr double kHi = 88.72283935546875, kLo = -103.97207708;
+  llvm::Value* isNan = b.CreateFCmpUNO(x, x);
+  // The arithmetic runs on a number: NaN becomes 0 there (a NaN reaching the integer conversion would be poison).
+  llvm::Value* v = b.CreateSelect(isNan, c(0), x);
+  v = b.CreateSelect(b.CreateFCmpOGT(v, c(kHi)), c(kHi), v);
+  v = b.CreateSelect(b.CreateFCmpOLT(v, c(kLo)), c(kLo), v);
+  llvm::Value* n = b.CreateUnaryIntrinsic(llvm::Intrinsic::rint, b.CreateFMul(v, c(1.44269504088896341)));
+  // r = v - n·ln2, ln2 split in two so the first product is exact.
+  llvm::Value* r = b.CreateFSub(v, b.CreateFMul(n, c(0.693359375)));
+  r = b.CreateFSub(r, b.CreateFMul(n, c(-2.12194440e-4)));
+  llvm::Value* p = c(1.9875691500e-4);
+  for (double k : {1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1})
+    p = b.CreateFAdd(b.CreateFMul(p, r), c(k));
+  llvm::Value* y = b.CreateFAdd(b.CreateFAdd(b.CreateFMul(p, b.CreateFMul(r, r)), r), c(1.0));
+  // 2^n as 2^h · 2^(n-h), h = n/2: both factors are normal floats for n in [-150, 128], so the largest results
+  // and the subnormal ones come out right (one power of two alone covers only [-126, 127]).
+  llvm::Value* ni = b.CreateFPToSI(n, it);
+  llvm::Value* h = b.CreateAShr(ni, ci(1));
+  auto pow2 = [&](llvm::Value* e) { return b.CreateBitCast(b.CreateShl(b.CreateAdd(e, ci(127)), ci(23)), ft); };
+  llvm::Value* result = b.CreateFMul(b.CreateFMul(y, pow2(h)), pow2(b.CreateSub(ni, h)));
+  result = b.CreateSelect(b.CreateFCmpOGT(x, c(kHi)), llvm::ConstantFP::getInfinity(ft), result);
+  result = b.CreateSelect(b.CreateFCmpOLT(x, c(kLo)), c(0), result);
+  return b.CreateSelect(isNan, x, result);
+}
+
+}  // namespace shardc::codegen

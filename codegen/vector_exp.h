@@ -1,0 +1,13 @@
+// exp(x) for f32 scalars and vectors as straight-line IR (no libm call, so a vector stays a vector): Cody–Waite
+// range reduction to r in [-ln2/2, ln2/2], a degree-5 minimax polynomial (Cephes' expf), and 2^n built in the
+// exponent bits of two factors. Within 2 ulp of the correctly rounded result wherever that is a normal float,
+// subnormal results to within a few of their units, +inf and 0 where exp overflows and underflows, NaN kept.
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+
+namespace shardc::codegen {
+
+llvm::Value* emitExpF32(llvm::IRBuilder<>& b, llvm::Value* x);
+
+}  // namespace shardc::codegen
