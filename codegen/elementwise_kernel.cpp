@@ -5,7 +5,7 @@
 #include <llvm/IR/Module.h>
 
 #include "codegen/kernels.h"
-#include "codegen/vector_exp.h"
+#include "codegen/vector_math.h"
 #include "ir/error.h"
 
 namespace shardc::codegen {
@@ -55,7 +55,7 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
   switch (kind) {
     case OpKind::Exp: return t == DType::f32 ? emitExpF32(b, x) : intrinsic(b, llvm::Intrinsic::exp, x);
     case OpKind::Sqrt: return intrinsic(b, llvm::Intrinsic::sqrt, x);
-    case OpKind::Tanh: return callMath(b, "tanhf", "tanh", t, x);
+    case OpKind::Tanh: return t == DType::f32 ? emitTanhF32(b, x) : callMath(b, "tanhf", "tanh", t, x);
     case OpKind::Log: return intrinsic(b, llvm::Intrinsic::log, x);
     case OpKind::Reciprocal: return b.CreateFDiv(constantLike(lb, t, 1, x), x);
     case OpKind::Erf: return callMath(b, "erff", "erf", t, x);

@@ -1,10 +1,10 @@
 // Softmax along one axis, viewed as [outer, n, inner]: max, sum of exponentials, scale; three passes per row. An
-// f32 softmax over the last axis (inner = 1) goes a vector at a time, exp by vector_exp.h, rows shared among the
+// f32 softmax over the last axis (inner = 1) goes a vector at a time, exp by vector_math.h, rows shared among the
 // threads.
 #include <llvm/IR/Intrinsics.h>
 
 #include "codegen/kernels.h"
-#include "codegen/vector_exp.h"
+#include "codegen/vector_math.h"
 
 namespace shardc::codegen {
 namespace {

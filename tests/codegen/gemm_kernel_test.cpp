@@ -75,7 +75,8 @@ TEST(GemmKernel, ActivationsTimesActivations) {
                                            "act_act", 1e-5, 1e-4);
 }
 
-// Epilogues fused into the GEMM's store: bias and ReLU, a residual add, a scalar scale then sigmoid, over shapes with
+// Epilogues fused into the GEMM's store: bias and ReLU, a residual add, a scalar scale then sigmoid; and GELU's
+// tanh form after it (its own vector loop: the product is read five times, so it stays a buffer); over shapes with
 // row, column and k tails, batched operands, and 130 rows (packed operands); for every vector width.
 void epilogueCases(const std::string& cpu, const std::string& tag) {
   codegen::CodegenOptions options;
@@ -89,7 +90,7 @@ void epilogueCases(const std::string& cpu, const std::string& tag) {
     ir::Shape out = c.a;
     out.dims.back() = c.b.dims.back();
     int64_t n = c.b.dims.back();
-    for (int variant = 0; variant < 3; ++variant) {
+    for (int variant = 0; variant < 4; ++variant) {
       ir::Graph g;
       ir::ValueId x = g.addInput("a", {DType::f32, c.a});
       ir::ValueId m = g.addOp1(OpKind::MatMul, {x, g.addParam("w", randomTensor(DType::f32, c.b, seed++))}, "m");
@@ -102,9 +103,19 @@ void epilogueCases(const std::string& cpu, const std::string& tag) {
         ir::ValueId r = g.addInput("residual", {DType::f32, out});
         inputs.push_back(randomTensor(DType::f32, out, seed++));
         y = g.addOp1(OpKind::Add, {r, m}, "y");
-      } else {
+      } else if (variant == 2) {
         ir::ValueId scale = g.addParam("scale", randomTensor(DType::f32, ir::Shape(std::vector<int64_t>{}), seed++));
         y = g.addOp1(OpKind::Sigmoid, {g.addOp1(OpKind::Mul, {m, scale}, "scaled")}, "y");
+      } else {
+        // The tanh form of GELU: 0.5 m (1 + tanh(0.79788 (m + 0.044715 m^3))).
+        auto scalar = [&](const char* name, double v) {
+          return g.addParam(name, ir::Tensor::fromDoubles(DType::f32, ir::Shape(std::vector<int64_t>{}), {v}));
+        };
+        ir::ValueId cube = g.addOp1(OpKind::Mul, {g.addOp1(OpKind::Mul, {m, m}, "m2"), m}, "m3");
+        ir::ValueId inner = g.addOp1(OpKind::Add, {m, g.addOp1(OpKind::Mul, {cube, scalar("k", 0.044715)}, "km3")}, "in");
+        ir::ValueId th = g.addOp1(OpKind::Tanh, {g.addOp1(OpKind::Mul, {inner, scalar("s", 0.7978845608)}, "sin")}, "th");
+        ir::ValueId half = g.addOp1(OpKind::Mul, {m, scalar("h", 0.5)}, "half");
+        y = g.addOp1(OpKind::Mul, {half, g.addOp1(OpKind::Add, {th, scalar("one", 1.0)}, "onep")}, "y");
       }
       g.setOutputs({y});
       std::string name = fmt::format("{}_epilogue{}_{}_{}", tag, variant, c.a.xstr(), c.b.xstr());

@@ -201,8 +201,8 @@ TEST(CodegenKernels, SoftmaxOverTheLastAxisInVectors) {
 
 // exp in straight-line vector code: within 2 ulp of libm's where the result is a normal float (up to FLT_MAX at
 // 88.72), within 4 units of a subnormal result (down to -103.9), +inf and 0 beyond, exp(-inf) = 0, NaN kept;
-// Sigmoid, built on it, to 1e-6.
-TEST(CodegenKernels, ExpAndSigmoidInVectorCode) {
+// Sigmoid, built on it, to 1e-6; tanh to 2e-7 relative (above 1e-3; absolute below), ±1 at ±inf, NaN kept.
+TEST(CodegenKernels, ExpSigmoidAndTanhInVectorCode) {
   std::vector<double> xs;
   for (int i = -900; i <= 900; ++i) xs.push_back(i / 10.0 + 0.0123);
   for (double v : {0.0, -0.0, 1e-8, -1e-8, 88.3, 88.5, 88.72, 88.73, 89.0, -87.3, -87.4, -95.0, -103.9, -104.0, -200.0})
@@ -214,7 +214,7 @@ TEST(CodegenKernels, ExpAndSigmoidInVectorCode) {
   ir::Shape s({int64_t(xs.size())});
   ir::Graph g;
   ir::ValueId x = g.addInput("x", {DType::f32, s});
-  g.setOutputs({g.addOp1(OpKind::Exp, {x}, "e"), g.addOp1(OpKind::Sigmoid, {x}, "sig")});
+  g.setOutputs({g.addOp1(OpKind::Exp, {x}, "e"), g.addOp1(OpKind::Sigmoid, {x}, "sig"), g.addOp1(OpKind::Tanh, {x}, "th")});
   ir::Tensor in = ir::Tensor::fromDoubles(DType::f32, s, xs);
   std::string dir = testing::workDir("exp_edges");
   for (const ir::Op& op : g.ops()) g.value(op.results[0]).type = ir::inferResultTypes(g, op)[0];
@@ -238,6 +238,10 @@ TEST(CodegenKernels, ExpAndSigmoidInVectorCode) {
     }
     float sig = got[1].data<float>()[i];
     if (!std::isnan(xf)) EXPECT_NEAR(sig, 1.0 / (1.0 + std::exp(-double(xf))), 1e-6) << xf;
+    float th = got[2].data<float>()[i];
+    double tanhWant = std::tanh(double(xf));
+    if (std::isnan(xf)) EXPECT_TRUE(std::isnan(th));
+    else EXPECT_NEAR(th, tanhWant, 2e-7 * std::max(1e-3, std::abs(tanhWant))) << "tanh(" << xf << ")";
   }
 }
 

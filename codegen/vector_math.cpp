@@ -1,4 +1,4 @@
-#include "codegen/vector_exp.h"
+#include "codegen/vector_math.h"
 
 #include <llvm/IR/Intrinsics.h>
 
@@ -34,6 +34,25 @@ llvm::Value* emitExpF32(llvm::IRBuilder<>& b, llvm::Value* x) {
   result = b.CreateSelect(b.CreateFCmpOGT(x, c(kHi)), llvm::ConstantFP::getInfinity(ft), result);
   result = b.CreateSelect(b.CreateFCmpOLT(x, c(kLo)), c(0), result);
   return b.CreateSelect(isNan, x, result);
+}
+
+llvm::Value* emitTanhF32(llvm::IRBuilder<>& b, llvm::Value* x) {
+  llvm::Type* ft = x->getType();
+  auto c = [&](double v) { return llvm::ConstantFP::get(ft, v); };
+  llvm::Value* z = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  // Large: 1 - 2 / (e^2z + 1), z capped where the result is 1 in f32 anyway (and e^2z stays finite).
+  llvm::Value* capped = b.CreateSelect(b.CreateFCmpOGT(z, c(44.0)), c(44.0), z);
+  llvm::Value* e = emitExpF32(b, b.CreateFAdd(capped, capped));
+  llvm::Value* large = b.CreateFSub(c(1.0), b.CreateFDiv(c(2.0), b.CreateFAdd(e, c(1.0))));
+  large = b.CreateSelect(b.CreateFCmpOLT(x, c(0.0)), b.CreateFNeg(large), large);
+  // Small: x + x^3 P(x^2).
+  llvm::Value* x2 = b.CreateFMul(x, x);
+  llvm::Value* p = c(-5.70498872745e-3);
+  for (double k : {2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1})
+    p = b.CreateFAdd(b.CreateFMul(p, x2), c(k));
+  llvm::Value* small = b.CreateFAdd(b.CreateFMul(b.CreateFMul(p, x2), x), x);
+  // NaN: z > 0.625 is false, so the small branch, which keeps it.
+  return b.CreateSelect(b.CreateFCmpOGT(z, c(0.625)), large, small);
 }
 
 }  // namespace shardc::codegen
