@@ -58,7 +58,7 @@ llvm::Value* unary(LoopBuilder& lb, OpKind kind, DType t, llvm::Value* x) {
     case OpKind::Tanh: return t == DType::f32 ? emitTanhF32(b, x) : callMath(b, "tanhf", "tanh", t, x);
     case OpKind::Log: return intrinsic(b, llvm::Intrinsic::log, x);
     case OpKind::Reciprocal: return b.CreateFDiv(constantLike(lb, t, 1, x), x);
-    case OpKind::Erf: return callMath(b, "erff", "erf", t, x);
+    case OpKind::Erf: return t == DType::f32 ? emitErfF32(b, x) : callMath(b, "erff", "erf", t, x);
     case OpKind::Floor: return intrinsic(b, llvm::Intrinsic::floor, x);
     case OpKind::Ceil: return intrinsic(b, llvm::Intrinsic::ceil, x);
     case OpKind::Sigmoid: {

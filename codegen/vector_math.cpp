@@ -55,4 +55,26 @@ llvm::Value* emitTanhF32(llvm::IRBuilder<>& b, llvm::Value* x) {
   return b.CreateSelect(b.CreateFCmpOGT(z, c(0.625)), large, small);
 }
 
+llvm::Value* emitErfF32(llvm::IRBuilder<>& b, llvm::Value* x) {
+  llvm::Type* ft = x->getType();
+  auto c = [&](double v) { return llvm::ConstantFP::get(ft, v); };
+  llvm::Value* z = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  llvm::Value* x2 = b.CreateFMul(x, x);
+  // Small: (2/sqrt(pi)) x sum_n (-x^2)^n / (n! (2n + 1)), n up to 7.
+  llvm::Value* s = c(-1.0 / 75600);
+  for (double k : {1.0 / 9360, -1.0 / 1320, 1.0 / 216, -1.0 / 42, 1.0 / 10, -1.0 / 3, 1.0})
+    s = b.CreateFAdd(b.CreateFMul(s, x2), c(k));
+  llvm::Value* small = b.CreateFMul(b.CreateFMul(s, x), c(1.1283791670955126));
+  // Large: 1 - t (a1 + t (a2 + t (a3 + t (a4 + t a5)))) e^(-x^2), capped at |x| = 10 (erf is 1 in f32 long before).
+  llvm::Value* capped = b.CreateSelect(b.CreateFCmpOGT(z, c(10.0)), c(10.0), z);
+  llvm::Value* t = b.CreateFDiv(c(1.0), b.CreateFAdd(c(1.0), b.CreateFMul(capped, c(0.3275911))));
+  llvm::Value* p = c(1.061405429);
+  for (double k : {-1.453152027, 1.421413741, -0.284496736, 0.254829592}) p = b.CreateFAdd(b.CreateFMul(p, t), c(k));
+  llvm::Value* e = emitExpF32(b, b.CreateFNeg(b.CreateFMul(capped, capped)));
+  llvm::Value* large = b.CreateFSub(c(1.0), b.CreateFMul(b.CreateFMul(t, p), e));
+  large = b.CreateSelect(b.CreateFCmpOLT(x, c(0.0)), b.CreateFNeg(large), large);
+  // NaN: z >= 0.75 is false, so the small branch, which keeps it.
+  return b.CreateSelect(b.CreateFCmpOGE(z, c(0.75)), large, small);
+}
+
 }  // namespace shardc::codegen

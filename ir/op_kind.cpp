@@ -95,7 +95,8 @@ bool hasVectorForm(OpKind k) {
   switch (k) {
     case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div: case OpKind::Max: case OpKind::Min:
     case OpKind::Relu: case OpKind::Neg: case OpKind::Abs: case OpKind::Sqrt: case OpKind::Exp:
-    case OpKind::Sigmoid: case OpKind::Tanh: case OpKind::Reciprocal: case OpKind::Identity: return true;
+    case OpKind::Sigmoid: case OpKind::Tanh: case OpKind::Erf: case OpKind::Reciprocal: case OpKind::Identity:
+      return true;
     default: return false;
   }
 }

@@ -2,8 +2,8 @@
 // group when the consumer is elementwise, is its only user, has the same result shape (so nothing is recomputed
 // per broadcast element), and its result is not a graph output. Members carry attr fusion_group = the group's
 // number; the group's root (the member whose result leaves the group) is the last of them in program order. A
-// group of ops that have a vector form also takes in the f32 MatMul or Conv (no groups) feeding it only: code
-// generation applies the group to the GEMM's tiles as it stores them.
+// group of ops that have a vector form also takes in the f32 MatMul or Conv (no groups) feeding it only (each of
+// its uses a member): code generation applies the group to the GEMM's tiles as it stores them.
 #include <algorithm>
 
 #include "passes/pass.h"
@@ -89,7 +89,11 @@ void runFuseElementwise(ir::Graph& g) {
         ir::OpId p = producer[static_cast<size_t>(v)];
         if (p == ir::kNoOp || group[static_cast<size_t>(p)] >= 0) continue;
         const ir::Op& mm = g.ops()[static_cast<size_t>(p)];
-        if (uses[static_cast<size_t>(v)] != 1 || isOutput[static_cast<size_t>(v)] ||
+        // Every use of the product inside the group (GELU reads it twice): the epilogue has it in registers.
+        int usesInside = 0;
+        for (size_t m : members)
+          for (ir::ValueId o : g.ops()[m].operands) usesInside += o == v;
+        if (usesInside != uses[static_cast<size_t>(v)] || isOutput[static_cast<size_t>(v)] ||
             !(g.value(v).type.shape == g.value(c.results[0]).type.shape))
           continue;
         if (!(mm.kind == ir::OpKind::MatMul && isGemmMatMul(g, mm)) &&

@@ -75,8 +75,8 @@ TEST(GemmKernel, ActivationsTimesActivations) {
                                            "act_act", 1e-5, 1e-4);
 }
 
-// Epilogues fused into the GEMM's store: bias and ReLU, a residual add, a scalar scale then sigmoid; and GELU's
-// tanh form after it (its own vector loop: the product is read five times, so it stays a buffer); over shapes with
+// Epilogues fused into the GEMM's store: bias and ReLU, a residual add, a scalar scale then sigmoid, GELU's tanh
+// form (the product read five times, all inside the group), GELU's erf form; over shapes with
 // row, column and k tails, batched operands, and 130 rows (packed operands); for every vector width.
 void epilogueCases(const std::string& cpu, const std::string& tag) {
   codegen::CodegenOptions options;
@@ -90,7 +90,7 @@ void epilogueCases(const std::string& cpu, const std::string& tag) {
     ir::Shape out = c.a;
     out.dims.back() = c.b.dims.back();
     int64_t n = c.b.dims.back();
-    for (int variant = 0; variant < 4; ++variant) {
+    for (int variant = 0; variant < 5; ++variant) {
       ir::Graph g;
       ir::ValueId x = g.addInput("a", {DType::f32, c.a});
       ir::ValueId m = g.addOp1(OpKind::MatMul, {x, g.addParam("w", randomTensor(DType::f32, c.b, seed++))}, "m");
@@ -106,6 +106,14 @@ void epilogueCases(const std::string& cpu, const std::string& tag) {
       } else if (variant == 2) {
         ir::ValueId scale = g.addParam("scale", randomTensor(DType::f32, ir::Shape(std::vector<int64_t>{}), seed++));
         y = g.addOp1(OpKind::Sigmoid, {g.addOp1(OpKind::Mul, {m, scale}, "scaled")}, "y");
+      } else if (variant == 4) {
+        // The erf form of GELU: 0.5 m (1 + erf(m / sqrt 2)).
+        auto scalar = [&](const char* name, double v) {
+          return g.addParam(name, ir::Tensor::fromDoubles(DType::f32, ir::Shape(std::vector<int64_t>{}), {v}));
+        };
+        ir::ValueId e = g.addOp1(OpKind::Erf, {g.addOp1(OpKind::Div, {m, scalar("r2", 1.4142135623730951)}, "d")}, "e");
+        ir::ValueId half = g.addOp1(OpKind::Mul, {m, scalar("h", 0.5)}, "half");
+        y = g.addOp1(OpKind::Mul, {half, g.addOp1(OpKind::Add, {e, scalar("one", 1.0)}, "onep")}, "y");
       } else {
         // The tanh form of GELU: 0.5 m (1 + tanh(0.79788 (m + 0.044715 m^3))).
         auto scalar = [&](const char* name, double v) {

@@ -201,8 +201,9 @@ TEST(CodegenKernels, SoftmaxOverTheLastAxisInVectors) {
 
 // exp in straight-line vector code: within 2 ulp of libm's where the result is a normal float (up to FLT_MAX at
 // 88.72), within 4 units of a subnormal result (down to -103.9), +inf and 0 beyond, exp(-inf) = 0, NaN kept;
-// Sigmoid, built on it, to 1e-6; tanh to 2e-7 relative (above 1e-3; absolute below), ±1 at ±inf, NaN kept.
-TEST(CodegenKernels, ExpSigmoidAndTanhInVectorCode) {
+// Sigmoid, built on it, to 1e-6; tanh to 2e-7 relative (above 1e-3; absolute below), ±1 at ±inf, NaN kept; erf
+// to 2e-7 relative below |x| = 0.75 and 3e-7 absolute above, ±1 at ±inf.
+TEST(CodegenKernels, ExpSigmoidTanhAndErfInVectorCode) {
   std::vector<double> xs;
   for (int i = -900; i <= 900; ++i) xs.push_back(i / 10.0 + 0.0123);
   for (double v : {0.0, -0.0, 1e-8, -1e-8, 88.3, 88.5, 88.72, 88.73, 89.0, -87.3, -87.4, -95.0, -103.9, -104.0, -200.0})
@@ -214,7 +215,8 @@ TEST(CodegenKernels, ExpSigmoidAndTanhInVectorCode) {
   ir::Shape s({int64_t(xs.size())});
   ir::Graph g;
   ir::ValueId x = g.addInput("x", {DType::f32, s});
-  g.setOutputs({g.addOp1(OpKind::Exp, {x}, "e"), g.addOp1(OpKind::Sigmoid, {x}, "sig"), g.addOp1(OpKind::Tanh, {x}, "th")});
+  g.setOutputs({g.addOp1(OpKind::Exp, {x}, "e"), g.addOp1(OpKind::Sigmoid, {x}, "sig"), g.addOp1(OpKind::Tanh, {x}, "th"),
+                g.addOp1(OpKind::Erf, {x}, "erf")});
   ir::Tensor in = ir::Tensor::fromDoubles(DType::f32, s, xs);
   std::string dir = testing::workDir("exp_edges");
   for (const ir::Op& op : g.ops()) g.value(op.results[0]).type = ir::inferResultTypes(g, op)[0];
@@ -242,6 +244,10 @@ TEST(CodegenKernels, ExpSigmoidAndTanhInVectorCode) {
     double tanhWant = std::tanh(double(xf));
     if (std::isnan(xf)) EXPECT_TRUE(std::isnan(th));
     else EXPECT_NEAR(th, tanhWant, 2e-7 * std::max(1e-3, std::abs(tanhWant))) << "tanh(" << xf << ")";
+    float er = got[3].data<float>()[i];
+    double erfWant = std::erf(double(xf));
+    if (std::isnan(xf)) EXPECT_TRUE(std::isnan(er));
+    else EXPECT_NEAR(er, erfWant, std::abs(xf) < 0.75 ? 2e-7 * std::abs(erfWant) + 1e-30 : 3e-7) << "erf(" << xf << ")";
   }
 }
 

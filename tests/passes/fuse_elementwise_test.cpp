@@ -32,6 +32,40 @@ TEST(FuseElementwise, MatMulJoinsItsBiasAndActivation) {
 )");
 }
 
+// GELU (erf form) reads the product twice, both inside the group: the MatMul joins it.
+TEST(FuseElementwise, MatMulJoinsGeluReadingItTwice) {
+  EXPECT_EQ(runPassOnText("fuse", R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,16] = <elided>
+  param %r2 : f32[] = <elided>
+  param %half : f32[] = <elided>
+  param %one : f32[] = <elided>
+  %m = MatMul(%x, %w) : f32[4,16]
+  %d = Div(%m, %r2) : f32[4,16]
+  %e = Erf(%d) : f32[4,16]
+  %p = Add(%e, %one) : f32[4,16]
+  %h = Mul(%m, %half) : f32[4,16]
+  %y = Mul(%h, %p) : f32[4,16]
+  output %y
+}
+)"),
+            R"(graph @g {
+  input %x : f32[4,8]
+  param %w : f32[8,16] = <elided>
+  param %r2 : f32[] = <elided>
+  param %half : f32[] = <elided>
+  param %one : f32[] = <elided>
+  %m = MatMul(%x, %w) {fusion_group = 0} : f32[4,16]
+  %d = Div(%m, %r2) {fusion_group = 0} : f32[4,16]
+  %e = Erf(%d) {fusion_group = 0} : f32[4,16]
+  %p = Add(%e, %one) {fusion_group = 0} : f32[4,16]
+  %h = Mul(%m, %half) {fusion_group = 0} : f32[4,16]
+  %y = Mul(%h, %p) {fusion_group = 0} : f32[4,16]
+  output %y
+}
+)");
+}
+
 // A residual add alone is a group of one elementwise op and the MatMul.
 TEST(FuseElementwise, MatMulJoinsAResidualAdd) {
   EXPECT_EQ(runPassOnText("fuse", R"(graph @g {
@@ -54,23 +88,23 @@ TEST(FuseElementwise, MatMulJoinsAResidualAdd) {
 
 TEST(FuseElementwise, MatMulStaysAloneWhenItCannotCarryTheGroup) {
   for (const char* text : {
-           // Erf calls the math library per element: no vector form.
+           // Log calls the math library per element: no vector form.
            R"(graph @g {
   input %x : f32[4,8]
   param %w : f32[8,16] = <elided>
   %m = MatMul(%x, %w) : f32[4,16]
-  %y = Erf(%m) : f32[4,16]
+  %y = Log(%m) : f32[4,16]
   output %y
 }
 )",
-           // The product is read twice.
+           // The product is read outside the group too.
            R"(graph @g {
   input %x : f32[4,8]
   param %w : f32[8,16] = <elided>
   %m = MatMul(%x, %w) : f32[4,16]
   %r = Relu(%m) : f32[4,16]
-  %y = Add(%r, %m) : f32[4,16]
-  output %y
+  %y = Neg(%m) : f32[4,16]
+  output %r, %y
 }
 )",
            // The product is an output.
