@@ -105,6 +105,19 @@ void copyPart(const shardrt_tensor_desc& d, const shardrt_input_layout& l, int32
   }
 }
 
+// Entry i of an input or output table into info (whole dims = this rank's).
+int describe(shardrt_model* m, const char* kind, const shardrt_tensor_desc* descs, int32_t count, int32_t i,
+             shardrt_tensor_info* info) {
+  if (i < 0 || i >= count || !info) {
+    m->error = std::string(kind) + " index " + std::to_string(i) + " is out of range (the program has " +
+               std::to_string(count) + ")";
+    return 1;
+  }
+  const shardrt_tensor_desc& d = descs[i];
+  *info = {d.name, d.dtype, d.rank, d.dims, d.dims};
+  return 0;
+}
+
 // Opens the weights and binds them to the program's, by name; on failure the message is in ctx.
 int bindWeights(shardrt_model* m, const shardrt_model_options& o) {
   const shardrt_program& p = *m->program;
@@ -249,27 +262,15 @@ int32_t shardrt_model_num_outputs(const shardrt_model* model) { return check(mod
 int shardrt_model_input(const shardrt_model* model, int32_t i, shardrt_tensor_info* info) {
   if (!check(model)) return 1;
   const shardrt_program& p = *model->program;
-  if (i < 0 || i >= p.num_inputs || !info) {
-    const_cast<shardrt_model*>(model)->error =
-        "input index " + std::to_string(i) + " is out of range (the program has " + std::to_string(p.num_inputs) + ")";
-    return 1;
-  }
-  const shardrt_tensor_desc& d = p.inputs[i];
-  *info = {d.name, d.dtype, d.rank, d.dims, p.input_layouts ? p.input_layouts[i].global_dims : d.dims};
+  if (describe(const_cast<shardrt_model*>(model), "input", p.inputs, p.num_inputs, i, info) != 0) return 1;
+  if (p.input_layouts) info->global_dims = p.input_layouts[i].global_dims;
   return 0;
 }
 
 int shardrt_model_output(const shardrt_model* model, int32_t i, shardrt_tensor_info* info) {
   if (!check(model)) return 1;
   const shardrt_program& p = *model->program;
-  if (i < 0 || i >= p.num_outputs || !info) {
-    const_cast<shardrt_model*>(model)->error =
-        "output index " + std::to_string(i) + " is out of range (the program has " + std::to_string(p.num_outputs) + ")";
-    return 1;
-  }
-  const shardrt_tensor_desc& d = p.outputs[i];
-  *info = {d.name, d.dtype, d.rank, d.dims, d.dims};
-  return 0;
+  return describe(const_cast<shardrt_model*>(model), "output", p.outputs, p.num_outputs, i, info);
 }
 
 int shardrt_model_set_input(shardrt_model* model, const char* name, const void* data, size_t bytes) {
