@@ -3,7 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <ostream>
 #include <thread>
@@ -11,26 +13,58 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "frontend/atomic_file.h"
 #include "ir/error.h"
 #include "tools/shardc/commands.h"
+#include "tools/shardc/host_placement.h"
 
 extern char** environ;
 
 namespace shardc::tools {
 namespace {
 
-// The mpirun command line for the job in `out` with `args` for every rank.
+// The mpirun command line for the job in `out` with `args` for every rank; with a placement, every host and its
+// rank count up front and each rank's context on its host.
 std::vector<std::string> mpirunCommand(const std::string& out, int64_t ranks, const std::vector<std::string>& args,
-                                       const std::vector<std::string>& executables) {
+                                       const std::vector<std::string>& executables, const HostPlacement* placement) {
   std::vector<std::string> cmd = {"mpirun"};
   if (::geteuid() == 0) cmd.push_back("--allow-run-as-root");
-  if (ranks > static_cast<int64_t>(std::thread::hardware_concurrency())) cmd.push_back("--oversubscribe");
+  if (placement) {
+    std::string hosts;
+    for (const std::string& h : placement->hosts())
+      hosts += (hosts.empty() ? "" : ",") + h + ":" +
+               std::to_string(std::count(placement->hostOfRank.begin(), placement->hostOfRank.end(), h));
+    cmd.insert(cmd.end(), {"--host", hosts});
+  } else if (ranks > static_cast<int64_t>(std::thread::hardware_concurrency())) {
+    cmd.push_back("--oversubscribe");
+  }
   for (int64_t r = 0; r < ranks; ++r) {
     if (r) cmd.push_back(":");
-    cmd.insert(cmd.end(), {"-np", "1", (std::filesystem::path(out) / executables[size_t(r)]).string()});
+    cmd.insert(cmd.end(), {"-np", "1"});
+    if (placement) cmd.insert(cmd.end(), {"--host", placement->hostOfRank[size_t(r)]});
+    cmd.push_back((std::filesystem::path(out) / executables[size_t(r)]).string());
     cmd.insert(cmd.end(), args.begin(), args.end());
   }
   return cmd;
+}
+
+// Per mesh axis: whether the groups a collective along it runs in (ranks differing only in that coordinate) hold
+// ranks of different hosts.
+nlohmann::json crossings(const std::vector<int64_t>& mesh, const HostPlacement& p) {
+  nlohmann::json axes = nlohmann::json::array();
+  int64_t ranks = int64_t(p.hostOfRank.size());
+  for (size_t axis = 0; axis < mesh.size(); ++axis) {
+    int64_t stride = 1;
+    for (size_t d = axis + 1; d < mesh.size(); ++d) stride *= mesh[d];
+    bool crosses = false;
+    for (int64_t r = 0; r < ranks && !crosses; ++r) {
+      int64_t coordinate = (r / stride) % mesh[axis];
+      int64_t first = r - coordinate * stride;  // the group's rank with coordinate 0 on this axis
+      crosses = p.hostOfRank[size_t(r)] != p.hostOfRank[size_t(first)];
+    }
+    axes.push_back({{"axis", axis}, {"size", mesh[axis]}, {"crosses_hosts", crosses}});
+  }
+  return axes;
 }
 
 }  // namespace
@@ -40,6 +74,7 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
     std::string dir;
     int64_t np = 0;
     bool dryRun = false;
+    std::string hostfile, hosts, rankTable;
     std::vector<std::string> rest;
   };
   auto args = std::make_shared<Args>();
@@ -47,6 +82,15 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_option("out", args->dir, "The output directory of shardc compile")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--np", args->np, "Ranks to launch (must be the compiled count; default: that count)");
   cmd->add_flag("--dry-run", args->dryRun, "Print the mpirun command instead of running it");
+  auto* hostfile = cmd->add_option("--hostfile", args->hostfile,
+                                   "Open MPI hostfile (host slots=N per line): ranks fill the hosts in order")
+                       ->check(CLI::ExistingFile);
+  auto* host = cmd->add_option("--host", args->hosts, "Hosts and slots, e.g. a:2,b:2: ranks fill them in order");
+  auto* table = cmd->add_option("--rank-table", args->rankTable,
+                                "MindSpore rank table (server_list[].device[].rank_id): each rank on its server")
+                    ->check(CLI::ExistingFile);
+  hostfile->excludes(host)->excludes(table);
+  host->excludes(table);
   cmd->add_option("args", args->rest, "Arguments for every rank's executable (after --)");
   cmd->callback([args, &out, &status] {
     std::string manifestPath = (std::filesystem::path(args->dir) / "manifest.json").string();
@@ -58,7 +102,28 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
     for (const auto& r : m["rank_programs"]) executables.push_back(r.value("executable", ""));
     int64_t ranks = static_cast<int64_t>(executables.size());
     if (args->np && args->np != ranks) ir::fail("--np {}: {} was compiled for {} ranks", args->np, args->dir, ranks);
-    std::vector<std::string> cmd = mpirunCommand(args->dir, ranks, args->rest, executables);
+    if (std::any_of(executables.begin(), executables.end(), [](const std::string& e) { return e.empty(); }))
+      ir::fail("{} was compiled as a library (--emit lib): there are no executables to run", args->dir);
+    std::optional<HostPlacement> placement;
+    if (!args->hostfile.empty()) placement = placeBySlots(readHostfile(args->hostfile), ranks, args->hostfile);
+    if (!args->hosts.empty()) placement = placeBySlots(parseHostList(args->hosts), ranks, "--host " + args->hosts);
+    if (!args->rankTable.empty()) placement = readRankTable(args->rankTable, ranks);
+    if (placement) {
+      // Hosts are known only now: which collectives cross them, printed and kept beside the job.
+      std::vector<int64_t> mesh = m.value("mesh", std::vector<int64_t>{ranks});
+      nlohmann::json report = {{"ranks", placement->hostOfRank}, {"mesh_axes", crossings(mesh, *placement)}};
+      for (const std::string& h : placement->hosts()) {
+        std::string list;
+        for (size_t r = 0; r < placement->hostOfRank.size(); ++r)
+          if (placement->hostOfRank[r] == h) list += (list.empty() ? "" : ",") + std::to_string(r);
+        out << "shardc run: " << h << ": ranks " << list << "\n";
+      }
+      for (const auto& a : report["mesh_axes"])
+        out << "shardc run: collectives along mesh axis " << a["axis"].get<size_t>() << " (" << a["size"].get<int64_t>()
+            << " ranks) " << (a["crosses_hosts"].get<bool>() ? "cross hosts" : "stay within a host") << "\n";
+      frontend::writeFileAtomically((std::filesystem::path(args->dir) / "placement.json").string(), report.dump(2) + "\n");
+    }
+    std::vector<std::string> cmd = mpirunCommand(args->dir, ranks, args->rest, executables, placement ? &*placement : nullptr);
     if (args->dryRun) {
       for (size_t i = 0; i < cmd.size(); ++i) out << (i ? " " : "") << cmd[i];
       out << "\n";
