@@ -9,6 +9,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev
   python3 time
+  iproute2
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -56,11 +56,11 @@ TEST(CliRunPlacement, HostfileHostListAndRankTableGiveTheSameJob) {
   EXPECT_EQ(a.out, c.out);
   std::string bin = (job.path() / "bin").string();
   std::string line = mpirunLine(a.out);
-  EXPECT_NE(line.find(" --host hostA:4,hostB:4 -np 1 --host hostA " + bin + "/rank_0 --repeat 3 : -np 1 --host hostA "),
+  EXPECT_NE(line.find(" --host hostA:4,hostB:4 -np 1 --host hostA:4 " + bin + "/rank_0 --repeat 3 : -np 1 --host hostA:4 "),
             std::string::npos)
       << line;
-  EXPECT_NE(line.find(": -np 1 --host hostB " + bin + "/rank_4 --repeat 3"), std::string::npos) << line;
-  EXPECT_NE(line.find(": -np 1 --host hostB " + bin + "/rank_7 --repeat 3"), std::string::npos) << line;
+  EXPECT_NE(line.find(": -np 1 --host hostB:4 " + bin + "/rank_4 --repeat 3"), std::string::npos) << line;
+  EXPECT_NE(line.find(": -np 1 --host hostB:4 " + bin + "/rank_7 --repeat 3"), std::string::npos) << line;
   EXPECT_NE(a.out.find("shardc run: hostA: ranks 0,1,2,3\nshardc run: hostB: ranks 4,5,6,7\n"), std::string::npos) << a.out;
   // Mesh 2x4: axis 0 pairs rank r with r±4 (the other host), axis 1 runs within a host.
   EXPECT_NE(a.out.find("collectives along mesh axis 0 (2 ranks) cross hosts"), std::string::npos) << a.out;
@@ -81,7 +81,7 @@ TEST(CliRunPlacement, ARankTablePlacesEachRankOnTheServerListingIt) {
   auto r = runCli({"run", job.path().string(), "--dry-run", "--rank-table", dir / "table.json"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("shardc run: s1: ranks 0,2,4,6\nshardc run: s2: ranks 1,3,5,7\n"), std::string::npos) << r.out;
-  EXPECT_NE(mpirunLine(r.out).find("-np 1 --host s2 " + (job.path() / "bin").string() + "/rank_1"), std::string::npos);
+  EXPECT_NE(mpirunLine(r.out).find("-np 1 --host s2:4 " + (job.path() / "bin").string() + "/rank_1"), std::string::npos);
   EXPECT_NE(r.out.find("mesh axis 0 (2 ranks) stay within a host"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mesh axis 1 (4 ranks) cross hosts"), std::string::npos) << r.out;
 }

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <optional>
 #include <fstream>
@@ -29,11 +31,14 @@ std::vector<std::string> mpirunCommand(const std::string& out, int64_t ranks, co
                                        const std::vector<std::string>& executables, const HostPlacement* placement) {
   std::vector<std::string> cmd = {"mpirun"};
   if (::geteuid() == 0) cmd.push_back("--allow-run-as-root");
+  // A context's --host names its host with the slots of every rank placed there (Open MPI counts a bare host as
+  // one slot, shared by all the contexts naming it).
+  auto slotsOf = [&](const std::string& h) {
+    return h + ":" + std::to_string(std::count(placement->hostOfRank.begin(), placement->hostOfRank.end(), h));
+  };
   if (placement) {
     std::string hosts;
-    for (const std::string& h : placement->hosts())
-      hosts += (hosts.empty() ? "" : ",") + h + ":" +
-               std::to_string(std::count(placement->hostOfRank.begin(), placement->hostOfRank.end(), h));
+    for (const std::string& h : placement->hosts()) hosts += (hosts.empty() ? "" : ",") + slotsOf(h);
     cmd.insert(cmd.end(), {"--host", hosts});
   } else if (ranks > static_cast<int64_t>(std::thread::hardware_concurrency())) {
     cmd.push_back("--oversubscribe");
@@ -41,7 +46,7 @@ std::vector<std::string> mpirunCommand(const std::string& out, int64_t ranks, co
   for (int64_t r = 0; r < ranks; ++r) {
     if (r) cmd.push_back(":");
     cmd.insert(cmd.end(), {"-np", "1"});
-    if (placement) cmd.insert(cmd.end(), {"--host", placement->hostOfRank[size_t(r)]});
+    if (placement) cmd.insert(cmd.end(), {"--host", slotsOf(placement->hostOfRank[size_t(r)])});
     cmd.push_back((std::filesystem::path(out) / executables[size_t(r)]).string());
     cmd.insert(cmd.end(), args.begin(), args.end());
   }
@@ -75,6 +80,7 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
     int64_t np = 0;
     bool dryRun = false;
     std::string hostfile, hosts, rankTable;
+    double timeout = 3600;
     std::vector<std::string> rest;
   };
   auto args = std::make_shared<Args>();
@@ -89,6 +95,9 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
   auto* table = cmd->add_option("--rank-table", args->rankTable,
                                 "MindSpore rank table (server_list[].device[].rank_id): each rank on its server")
                     ->check(CLI::ExistingFile);
+  cmd->add_option("--timeout", args->timeout,
+                  "Seconds the job may take before it is stopped and reported (default 3600; 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   hostfile->excludes(host)->excludes(table);
   host->excludes(table);
   cmd->add_option("args", args->rest, "Arguments for every rank's executable (after --)");
@@ -134,11 +143,37 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
     std::vector<char*> argv;
     for (auto& c : cmd) argv.push_back(c.data());
     argv.push_back(nullptr);
+    // mpirun in a process group of its own, so that a job past its time can be stopped whole.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
     pid_t pid = 0;
-    if (posix_spawnp(&pid, "mpirun", nullptr, nullptr, argv.data(), environ) != 0)
-      ir::fail("cannot start mpirun (is openmpi-bin installed?)");
+    int spawned = posix_spawnp(&pid, "mpirun", nullptr, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    if (spawned != 0) ir::fail("cannot start mpirun (is openmpi-bin installed?)");
     int ws = 0;
-    waitpid(pid, &ws, 0);
+    auto start = std::chrono::steady_clock::now();
+    bool timedOut = false;
+    while (waitpid(pid, &ws, WNOHANG) == 0) {
+      double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (args->timeout > 0 && elapsed > args->timeout && !timedOut) {
+        // mpirun tears its daemons and ranks down on SIGTERM; what is left gets SIGKILL a few seconds later.
+        timedOut = true;
+        ::kill(-pid, SIGTERM);
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+        if (waitpid(pid, &ws, WNOHANG) == 0) {
+          ::kill(-pid, SIGKILL);
+          waitpid(pid, &ws, 0);
+        }
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (timedOut)
+      ir::fail("the job did not finish within {} s (--timeout) and was stopped: a host unreachable, a rank stuck or "
+               "dead?",
+               args->timeout);
     int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
     if (code != 0) ir::fail("the job failed (mpirun exited with status {}); the failing rank's message is above", code);
     status = 0;
