@@ -83,6 +83,8 @@ for placement in "--rank-table $work/table.json" "--hostfile $work/hosts"; do
     > "$work/run.log" 2>&1 || fail "the 2-host job ($name) failed: $(tail -3 "$work/run.log")"
   grep -q "$net.10: ranks 0,1,2,3" "$work/run.log" && grep -q "$net.11: ranks 4,5,6,7" "$work/run.log" ||
     fail "$name did not place ranks 0-3 and 4-7 on the two hosts: $(cat "$work/run.log")"
+  grep -q "crosses hosts: AllGather %logits, 160 bytes per run" "$work/run.log" ||
+    fail "$name did not report the collective crossing hosts: $(cat "$work/run.log")"
   "$shardc" compare "$out/logits.npy" "$work/ref/logits.npy" --rtol 1e-4 --atol 1e-5 > "$work/compare.log" ||
     fail "the 2-host job ($name) differs from one rank: $(cat "$work/compare.log")"
 done

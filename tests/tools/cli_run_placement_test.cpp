@@ -1,6 +1,7 @@
 // shardc run across hosts (--dry-run: the mpirun command it would start): an Open MPI hostfile, a --host list and a
 // MindSpore rank table for the same placement give the same command, each rank's context on its host; the
-// placement and which mesh axes' collectives cross hosts are printed and written to OUT/placement.json; bad
+// placement, which mesh axes' collectives cross hosts, and which of the program's collectives do with their bytes
+// are printed and written to OUT/placement.json; bad
 // tables and hostfiles give one error naming the entry.
 #include <gtest/gtest.h>
 
@@ -20,6 +21,8 @@ void writeJob(const TempDir& dir, bool library = false) {
   nlohmann::json m;
   m["format"] = "shardc-manifest";
   m["mesh"] = {2, 4};
+  m["collectives"] = nlohmann::json::array({{{"op", "AllReduce %h"}, {"axes", {1}}, {"bytes", 4096}},
+                                            {{"op", "AllGather %y"}, {"axes", {0}}, {"bytes", 160}}});
   for (int r = 0; r < 8; ++r)
     m["rank_programs"].push_back({{"rank", r}, {"program", "program_0"},
                                   {"executable", library ? "" : "bin/rank_" + std::to_string(r)}});
@@ -65,11 +68,14 @@ TEST(CliRunPlacement, HostfileHostListAndRankTableGiveTheSameJob) {
   // Mesh 2x4: axis 0 pairs rank r with r±4 (the other host), axis 1 runs within a host.
   EXPECT_NE(a.out.find("collectives along mesh axis 0 (2 ranks) cross hosts"), std::string::npos) << a.out;
   EXPECT_NE(a.out.find("collectives along mesh axis 1 (4 ranks) stay within a host"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("shardc run: crosses hosts: AllGather %y, 160 bytes per run\n"), std::string::npos) << a.out;
+  EXPECT_EQ(a.out.find("AllReduce %h"), std::string::npos) << a.out;
   std::ifstream in(job / "placement.json");
   nlohmann::json p = nlohmann::json::parse(in);
   EXPECT_EQ(p["ranks"], nlohmann::json({"hostA", "hostA", "hostA", "hostA", "hostB", "hostB", "hostB", "hostB"}));
   EXPECT_EQ(p["mesh_axes"][0]["crosses_hosts"], true);
   EXPECT_EQ(p["mesh_axes"][1]["crosses_hosts"], false);
+  EXPECT_EQ(p["cross_host_bytes"], 160);
 }
 
 TEST(CliRunPlacement, ARankTablePlacesEachRankOnTheServerListingIt) {
@@ -84,6 +90,8 @@ TEST(CliRunPlacement, ARankTablePlacesEachRankOnTheServerListingIt) {
   EXPECT_NE(mpirunLine(r.out).find("-np 1 --host s2:4 " + (job.path() / "bin").string() + "/rank_1"), std::string::npos);
   EXPECT_NE(r.out.find("mesh axis 0 (2 ranks) stay within a host"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mesh axis 1 (4 ranks) cross hosts"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("shardc run: crosses hosts: AllReduce %h, 4096 bytes per run\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("AllGather %y"), std::string::npos) << r.out;
 }
 
 TEST(CliRunPlacement, BadPlacementsAreOneErrorNamingTheEntry) {

@@ -53,22 +53,27 @@ std::vector<std::string> mpirunCommand(const std::string& out, int64_t ranks, co
   return cmd;
 }
 
-// Per mesh axis: whether the groups a collective along it runs in (ranks differing only in that coordinate) hold
-// ranks of different hosts.
+// Whether the groups of a collective along `axes` (ranks differing only in those coordinates) hold ranks of
+// different hosts.
+bool crossesHosts(const std::vector<int64_t>& mesh, const std::vector<int64_t>& axes, const HostPlacement& p) {
+  for (size_t r = 0; r < p.hostOfRank.size(); ++r) {
+    // The group's first rank: r with its coordinates on `axes` at 0.
+    int64_t first = int64_t(r);
+    for (int64_t axis : axes) {
+      if (axis < 0 || size_t(axis) >= mesh.size()) continue;
+      int64_t stride = 1;
+      for (size_t d = size_t(axis) + 1; d < mesh.size(); ++d) stride *= mesh[d];
+      first -= (int64_t(r) / stride) % mesh[size_t(axis)] * stride;
+    }
+    if (p.hostOfRank[r] != p.hostOfRank[size_t(first)]) return true;
+  }
+  return false;
+}
+
 nlohmann::json crossings(const std::vector<int64_t>& mesh, const HostPlacement& p) {
   nlohmann::json axes = nlohmann::json::array();
-  int64_t ranks = int64_t(p.hostOfRank.size());
-  for (size_t axis = 0; axis < mesh.size(); ++axis) {
-    int64_t stride = 1;
-    for (size_t d = axis + 1; d < mesh.size(); ++d) stride *= mesh[d];
-    bool crosses = false;
-    for (int64_t r = 0; r < ranks && !crosses; ++r) {
-      int64_t coordinate = (r / stride) % mesh[axis];
-      int64_t first = r - coordinate * stride;  // the group's rank with coordinate 0 on this axis
-      crosses = p.hostOfRank[size_t(r)] != p.hostOfRank[size_t(first)];
-    }
-    axes.push_back({{"axis", axis}, {"size", mesh[axis]}, {"crosses_hosts", crosses}});
-  }
+  for (size_t axis = 0; axis < mesh.size(); ++axis)
+    axes.push_back({{"axis", axis}, {"size", mesh[axis]}, {"crosses_hosts", crossesHosts(mesh, {int64_t(axis)}, p)}});
   return axes;
 }
 
@@ -130,6 +135,18 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
       for (const auto& a : report["mesh_axes"])
         out << "shardc run: collectives along mesh axis " << a["axis"].get<size_t>() << " (" << a["size"].get<int64_t>()
             << " ranks) " << (a["crosses_hosts"].get<bool>() ? "cross hosts" : "stay within a host") << "\n";
+      // The program's own collectives: which of them cross hosts, and the bytes each rank puts through them a run.
+      report["cross_host_collectives"] = nlohmann::json::array();
+      int64_t total = 0;
+      for (const auto& c : m.value("collectives", nlohmann::json::array())) {
+        std::vector<int64_t> axes = c.value("axes", std::vector<int64_t>{});
+        if (!crossesHosts(mesh, axes, *placement)) continue;
+        report["cross_host_collectives"].push_back(c);
+        total += c.value("bytes", int64_t{0});
+        out << "shardc run: crosses hosts: " << c.value("op", std::string()) << ", " << c.value("bytes", int64_t{0})
+            << " bytes per run\n";
+      }
+      report["cross_host_bytes"] = total;
       frontend::writeFileAtomically((std::filesystem::path(args->dir) / "placement.json").string(), report.dump(2) + "\n");
     }
     std::vector<std::string> cmd = mpirunCommand(args->dir, ranks, args->rest, executables, placement ? &*placement : nullptr);

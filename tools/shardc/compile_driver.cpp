@@ -268,6 +268,16 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
     manifest["inputs"].push_back(in);
   }
   for (ir::ValueId v : global.outputs()) manifest["outputs"].push_back(describeValue(global.value(v)));
+  // The collectives a run makes, for `shardc run` to say which cross hosts once it knows them.
+  manifest["collectives"] = nlohmann::json::array();
+  for (const auto& op : program.graph.ops())
+    if ((op.kind == ir::OpKind::AllReduce || op.kind == ir::OpKind::AllGather || op.kind == ir::OpKind::ReduceScatter ||
+         op.kind == ir::OpKind::AllToAll) &&
+        op.attrs.has("bytes"))
+      manifest["collectives"].push_back({{"op", fmt::format("{} %{}", ir::opKindName(op.kind),
+                                                           program.graph.value(op.results[0]).name)},
+                                         {"axes", op.attrs.getInts("axes")},
+                                         {"bytes", op.attrs.getInt("bytes", 0)}});
   manifest["programs"] = {{{"name", program.name},
                            {"ranks", program.ranks},
                            {"ir", "programs/program_0.ir"},
