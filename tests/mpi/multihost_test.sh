@@ -4,7 +4,7 @@
 # started across them by a launch agent that enters the namespace instead of ssh, TCP forced between them
 # (btl tcp,self: shared memory cannot carry the traffic unseen). The seed's 8-rank example split 4 + 4 over the
 # two hosts, placed once by a MindSpore rank table and once by a hostfile, must equal one rank (the interpreter);
-# with one host's address taken down the job must fail with a message within the timeout, not hang.
+# a host killed mid-run, or one whose address is down, must fail the job with a message, not hang.
 # Namespaces, links and files are unique per run and removed on exit, also on failure. Skips (exit 77) only where
 # `ip netns add` itself is refused. Usage: multihost_test.sh BUILD_DIR SOURCE_DIR
 set -uo pipefail
@@ -91,6 +91,20 @@ done
 cmp -s "$work/out__rank_table/logits.npy" "$work/out__hostfile/logits.npy" ||
   fail "the rank table and the hostfile placements gave different outputs"
 
+# A host that dies mid-run (every process in its namespace killed): the job fails with a message, promptly.
+start=$(date +%s)
+timeout 90 "$shardc" run "$work/seed8" --rank-table "$work/table.json" --timeout 60 -- --input "x=$work/x8.npy" \
+  --repeat 1000000 > "$work/dies.log" 2>&1 &
+job=$!
+sleep 3
+ip netns pids "${tag}h1" | xargs -r kill -9
+wait $job
+code=$?
+died=$(( $(date +%s) - start ))
+[ "$code" = 124 ] && fail "the job whose host died hung for 90 s"
+[ "$code" = 0 ] && fail "the job whose host died succeeded"
+grep -q "shardc: error: " "$work/dies.log" || fail "the job whose host died gave no error line: $(tail -3 "$work/dies.log")"
+
 # A host whose address is down: the job fails with a message, within the timeout.
 ip -n "${tag}h1" link set eth0 down
 start=$(date +%s)
@@ -103,4 +117,4 @@ elapsed=$(( $(date +%s) - start ))
 grep -q "shardc: error: " "$work/down.log" || fail "the failed job gave no error line: $(tail -3 "$work/down.log")"
 [ -e "$work/down/logits.npy" ] && fail "the failed job left an output"
 echo "multihost_test: 8 ranks over 2 namespaced hosts (4 + 4, TCP) equal one rank, by rank table and by hostfile;" \
-  "an unreachable host failed the job in ${elapsed} s (exit $code)"
+  "a host killed 3 s into a run failed the job after ${died} s; an unreachable host failed it in ${elapsed} s (exit $code)"
