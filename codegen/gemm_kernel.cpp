@@ -211,7 +211,8 @@ ItemPlan planItems(int64_t m, int64_t k, int64_t n, int64_t mr, int64_t nr) {
   // (never below 4 panels): each item then re-reads A, a small part of the work.
   int64_t groups = split ? std::clamp<int64_t>(kItems / ceilDiv(n, p.columns), 1, std::max<int64_t>(1, m / kPackRows)) : 1;
   if (split && ceilDiv(n, p.columns) * groups < kItems)
-    p.columns = std::min(p.columns, std::max(4 * nr, roundUp(ceilDiv(n, ceilDiv(kItems, groups)), nr)));
+    // A GEMM of fewer rows than a tile runs wide tiles of 8 vectors: an item holds two of them at least.
+    p.columns = std::min(p.columns, std::max(m < mr ? 8 * nr : 4 * nr, roundUp(ceilDiv(n, ceilDiv(kItems, groups)), nr)));
   p.columnItems = ceilDiv(n, p.columns);
   p.lastColumns = n - (p.columnItems - 1) * p.columns;
   p.rows = std::max<int64_t>(1, std::min(m, roundUp(ceilDiv(m, groups), mr)));
