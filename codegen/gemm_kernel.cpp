@@ -21,6 +21,10 @@ constexpr int64_t kKc = 256;  // k per block: a 256 x 32 strip of B is 32 KiB (L
 constexpr int64_t kNc = 512;  // columns per block: 256 x 512 of B is 512 KiB (L2 is 1 MiB)
 constexpr int64_t kPackRows = 128;  // A and B are packed for MatMuls of at least this many rows
 
+// Floats of `rows` rows of panels covering `columns` columns, nr to a panel: the layout of prepacked B is, per
+// column item, its k rows of panels, and within it each k block's rows one after another.
+int64_t panelsFloats(int64_t columns, int64_t rows, int64_t nr) { return (columns + nr - 1) / nr * nr * rows; }
+
 struct Gemm {
   LoopBuilder& lb;
   llvm::IRBuilder<>& b;
@@ -167,7 +171,7 @@ struct Gemm {
     if (prepacked) {
       int64_t nr = 2 * lanes;
       llvm::Value* item = b.CreateUDiv(j0, lb.i64(columns));
-      from = at(prepacked, b.CreateAdd(mul(item, (columns + nr - 1) / nr * nr * k), mul(k0, (nc + nr - 1) / nr * nr)));
+      from = at(prepacked, b.CreateAdd(mul(item, panelsFloats(columns, k, nr)), mul(k0, panelsFloats(nc, 1, nr))));
     } else if (packer) {
       packer(B, panels, j0, nc, k0, kl, 2 * lanes);
       from = panels;
@@ -302,8 +306,6 @@ void emitGemm(LoopBuilder& lb, const ir::Shape& sa, const ir::Shape& sb, const i
   emitBatchedGemm(lb, batch, m, k, n, a, bm, c, epilogue, nullptr, prepackedB);
 }
 
-// Floats of one column item's prepacked panels, all its k blocks: whole panels of nr columns by k.
-int64_t panelsFloats(int64_t columns, int64_t k, int64_t nr) { return (columns + nr - 1) / nr * nr * k; }
 
 }  // namespace
 
@@ -337,7 +339,7 @@ void emitPrepack(LoopBuilder& lb, int64_t m, int64_t k, int64_t n, llvm::Value* 
     int64_t blocks = (k + kKc - 1) / kKc;
     lb.loop(blocks, [&](llvm::Value* kb) {
       llvm::Value* k0 = b.CreateMul(kb, lb.i64(kKc));
-      llvm::Value* to = b.CreateInBoundsGEP(f32, base, b.CreateMul(k0, lb.i64((nc + nr - 1) / nr * nr)));
+      llvm::Value* to = b.CreateInBoundsGEP(f32, base, b.CreateMul(k0, lb.i64(panelsFloats(nc, 1, nr))));
       // The last k block is shorter: its own instantiation.
       int64_t tail = k - (blocks - 1) * kKc;
       if (tail == kKc) return gemm.pack(to, j0, nc, k0, kKc);
