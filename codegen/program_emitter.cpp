@@ -383,10 +383,26 @@ class ProgramEmitter {
     for (ValueId v : g_.outputs()) outputs.push_back(describe(v));
     for (ValueId v : g_.params()) weights.push_back(describe(v));
     ProgramDescription d{p_.name, inputs, outputs, weights, arenaEnd_,
-                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_, symbol_};
+                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_, symbol_, {}, {}, std::nullopt};
     for (const auto& in : p_.partialInputs) {
       d.inputGlobalDims.push_back(in.globalDims);
       d.inputOffsets.push_back(in.offsets);
+    }
+    if (p_.pipeline.stages > 0) {
+      const ir::RankProgram::Pipeline& pl = p_.pipeline;
+      PipelineDescription pd;
+      pd.stage = pl.stage;
+      pd.stages = pl.stages;
+      pd.firstRank = pl.firstRank;
+      pd.stageRanks = pl.stageRanks;
+      pd.microBatches = pl.microBatches;
+      for (const auto& t : pl.modelInputs) pd.modelInputs.push_back({t.name, t.type.dtype, t.type.shape.dims});
+      for (const auto& t : pl.modelOutputs) pd.modelOutputs.push_back({t.name, t.type.dtype, t.type.shape.dims});
+      pd.inputSources.assign(pl.inputSources.begin(), pl.inputSources.end());
+      for (const auto& t : pl.sends) pd.sends.push_back({t.rank, t.tensor, t.peer, t.tag, 0});
+      for (const auto& t : pl.receives) pd.receives.push_back({t.rank, t.tensor, t.peer, t.tag, t.intoModelOutput ? 1 : 0});
+      d.pipeline = std::move(pd);
+      d.needsMpi = true;  // stages talk to each other
     }
     abi.emitProgramDescriptor(d, run, prepare);
   }

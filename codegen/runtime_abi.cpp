@@ -15,7 +15,7 @@ namespace {
 // The runtime's ABI numbers (runtime/include/shardrt/shardrt.h). codegen may not include the runtime's header;
 // tests/codegen/runtime_abi_test.cpp checks the element type codes against it, and every generated executable
 // checks the ABI version when it starts.
-constexpr int32_t kAbiVersion = 6;
+constexpr int32_t kAbiVersion = 7;
 enum RuntimeDType : int32_t {
   SHARDRT_F32 = 1, SHARDRT_F64, SHARDRT_I8, SHARDRT_I16, SHARDRT_I32, SHARDRT_I64, SHARDRT_U8, SHARDRT_U16,
   SHARDRT_U32, SHARDRT_U64, SHARDRT_BOOL, SHARDRT_F16, SHARDRT_BF16
@@ -29,12 +29,12 @@ llvm::StructType* tensorDescType(llvm::LLVMContext& c) {
 }
 
 // Mirrors shardrt_program (see shardrt.h): abi_version, name, inputs, outputs, weights, arena_bytes, needs_mpi,
-// mesh_rank, mesh_shape, num_groups, group_masks, run, num_ops, op_names, input_layouts, prepare.
+// mesh_rank, mesh_shape, num_groups, group_masks, run, num_ops, op_names, input_layouts, prepare, pipeline.
 llvm::StructType* programType(llvm::LLVMContext& c) {
   auto* ptr = llvm::PointerType::getUnqual(c);
   auto* i32 = llvm::Type::getInt32Ty(c);
   auto* i64 = llvm::Type::getInt64Ty(c);
-  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr, i32, ptr, ptr, ptr});
+  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr, i32, ptr, ptr, ptr, ptr});
 }
 
 }  // namespace
@@ -121,6 +121,37 @@ void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Functi
     inputLayouts = privateConstant(llvm::ConstantArray::get(llvm::ArrayType::get(layoutTy, layouts.size()), layouts),
                                    "shardc.input_layouts");
   }
+  // shardrt_pipeline { stage, num_stages, first_rank, stage_ranks, micro_batches, num_model_inputs, model_inputs,
+  // num_model_outputs, model_outputs, input_sources, num_sends, sends, num_receives, receives }.
+  llvm::Constant* pipeline = llvm::ConstantPointerNull::get(b.getPtrTy());
+  if (d.pipeline) {
+    const PipelineDescription& p = *d.pipeline;
+    auto* transferTy = llvm::StructType::get(c, {i32, i32, i32, i32, i32});
+    auto transfers = [&](const std::vector<TransferDescription>& ts, const std::string& gname) {
+      std::vector<llvm::Constant*> items;
+      for (const auto& t : ts)
+        items.push_back(llvm::ConstantStruct::get(
+            transferTy, {llvm::ConstantInt::get(i32, uint64_t(t.rank)), llvm::ConstantInt::get(i32, uint64_t(t.tensor)),
+                         llvm::ConstantInt::get(i32, uint64_t(t.peer)), llvm::ConstantInt::get(i32, uint64_t(t.tag)),
+                         llvm::ConstantInt::get(i32, uint64_t(t.intoOutput))}));
+      return constantArray(transferTy, items, gname);
+    };
+    std::vector<llvm::Constant*> sources;
+    for (int32_t s : p.inputSources) sources.push_back(llvm::ConstantInt::get(i32, uint64_t(int64_t(s))));
+    auto* pipelineTy = llvm::StructType::get(c, {i32, i32, i32, i32, i32, i32, b.getPtrTy(), i32, b.getPtrTy(), b.getPtrTy(),
+                                                 i32, b.getPtrTy(), i32, b.getPtrTy()});
+    pipeline = privateConstant(
+        llvm::ConstantStruct::get(
+            pipelineTy,
+            {llvm::ConstantInt::get(i32, uint64_t(p.stage)), llvm::ConstantInt::get(i32, uint64_t(p.stages)),
+             llvm::ConstantInt::get(i32, uint64_t(p.firstRank)), llvm::ConstantInt::get(i32, uint64_t(p.stageRanks)),
+             llvm::ConstantInt::get(i32, uint64_t(p.microBatches)), llvm::ConstantInt::get(i32, p.modelInputs.size()),
+             table(p.modelInputs, "model_inputs"), llvm::ConstantInt::get(i32, p.modelOutputs.size()),
+             table(p.modelOutputs, "model_outputs"), constantArray(i32, sources, "shardc.input_sources"),
+             llvm::ConstantInt::get(i32, p.sends.size()), transfers(p.sends, "shardc.sends"),
+             llvm::ConstantInt::get(i32, p.receives.size()), transfers(p.receives, "shardc.receives")}),
+        "shardc.pipeline");
+  }
   auto* progTy = programType(c);
   llvm::Constant* init = llvm::ConstantStruct::get(
       progTy, {llvm::ConstantInt::get(i32, kAbiVersion), string(d.name, "shardc.name"),
@@ -132,7 +163,8 @@ void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Functi
                llvm::ConstantInt::get(i32, d.groupMasks.size()), constantArray(i32, masks, "shardc.groups"), run,
                llvm::ConstantInt::get(i32, d.opNames.size()), constantArray(b.getPtrTy(), opNames, "shardc.ops"),
                inputLayouts,
-               prepare ? static_cast<llvm::Constant*>(prepare) : llvm::ConstantPointerNull::get(b.getPtrTy())});
+               prepare ? static_cast<llvm::Constant*>(prepare) : llvm::ConstantPointerNull::get(b.getPtrTy()),
+               pipeline});
   new llvm::GlobalVariable(m_, progTy, true, llvm::GlobalValue::ExternalLinkage, init, d.symbol);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,17 @@ int32_t runtimeDTypeCode(ir::DType t);
 // The runtime's code of an all-reduce's `reduce` attribute ("sum", "max", "min"; shardrt_reduce_op).
 int32_t runtimeReduceCode(const std::string& reduce);
 
+// shardrt_pipeline: a pipeline stage's transfers (see ir::RankProgram::Pipeline).
+struct TransferDescription {
+  int32_t rank = 0, tensor = 0, peer = 0, tag = 0, intoOutput = 0;
+};
+struct PipelineDescription {
+  int32_t stage = 0, stages = 1, firstRank = 0, stageRanks = 1, microBatches = 1;
+  std::vector<TensorDescription> modelInputs, modelOutputs;
+  std::vector<int32_t> inputSources;
+  std::vector<TransferDescription> sends, receives;
+};
+
 struct ProgramDescription {
   std::string name;
   std::vector<TensorDescription> inputs, outputs, weights;
@@ -38,6 +50,7 @@ struct ProgramDescription {
   // Per input, when ranks take parts of them: the whole dims and each rank's offsets (empty: whole inputs).
   std::vector<std::vector<int64_t>> inputGlobalDims;
   std::vector<std::vector<std::vector<int64_t>>> inputOffsets;
+  std::optional<PipelineDescription> pipeline;  // a pipeline stage's program
 };
 
 class RuntimeAbi {

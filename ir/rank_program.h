@@ -39,6 +39,26 @@ struct RankProgram {
     std::vector<std::vector<int64_t>> offsets;
   };
   std::vector<PartialInput> partialInputs;
+
+  // A pipeline stage's program (pipeline.stages > 1 or pipeline.microBatches > 1): where its inputs come from and
+  // where its outputs go, micro-batch by micro-batch. Empty (stages 0) for a program that is the whole job.
+  struct Transfer {
+    int rank = 0;         // the rank of this stage (0-based within it) that makes it
+    int tensor = 0;       // send: the program output; receive: the program input, or the model output
+    int peer = 0;         // the job's rank on the other side
+    int tag = 0;          // equal on both sides, unique in the job
+    bool intoModelOutput = false;  // receive: the whole model output, micro-batch by micro-batch (job rank 0)
+  };
+  struct ModelTensor {
+    std::string name;
+    TensorType type;  // the whole batch
+  };
+  struct Pipeline {
+    int stage = 0, stages = 0, firstRank = 0, stageRanks = 1, microBatches = 1;
+    std::vector<ModelTensor> modelInputs, modelOutputs;  // the job's, as the user sees them (every stage knows them)
+    std::vector<int> inputSources;  // per program input: the model input it is a micro-batch of, or -1: received
+    std::vector<Transfer> sends, receives;
+  } pipeline;
 };
 
 }  // namespace shardc::ir

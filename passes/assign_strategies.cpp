@@ -90,6 +90,10 @@ void assignStrategies(ir::Graph& g, const ir::StrategyMap& strategies) {
   for (const auto& [name, layout] : strategies.params) {
     (void)layout;
     auto v = g.findValue(name);
+    // A merged pipeline strategy names parameters "<stage>-<name>" (MindSpore's merge_pipeline_strategys).
+    auto dash = name.find('-');
+    if (!v && dash != std::string::npos && dash > 0 && name.find_first_not_of("0123456789") == dash)
+      v = g.findValue(name.substr(dash + 1));
     if (!v || g.value(*v).role != ir::ValueRole::Param)
       ir::fail("strategy entry for parameter '{}': the model has no parameter of that name", name);
   }

@@ -468,26 +468,9 @@ class Search {
   }
 
   double computeTime(const ir::Op& op, const std::vector<ir::TensorLayout>& ins, const ir::TensorLayout& out) {
-    double bytes = double(bytesOf(out.localShape(), g_.value(op.results[0]).type.dtype));
-    for (size_t k = 0; k < ins.size(); ++k) bytes += double(bytesOf(ins[k].localShape(), g_.value(op.operands[k]).type.dtype));
-    double flops = 0, restreamed = 0;
-    ir::Shape y = out.localShape();
-    if (op.kind == ir::OpKind::MatMul) {
-      ir::Shape a = ins[0].localShape(), w = ins[1].localShape();
-      flops = 2.0 * double(y.numElements()) * double(a.dims.back());
-      double matrix = double(ir::dtypeSize(g_.value(op.operands[1]).type.dtype));
-      for (size_t d = w.rank() >= 2 ? w.rank() - 2 : 0; d < w.rank(); ++d) matrix *= double(w.dims[d]);
-      if (a.rank() >= 2 && matrix > o_.machine.cacheBytes) {
-        double passes = std::ceil(double(a.dims[a.rank() - 2]) / double(o_.machine.matmulRowBlock));
-        restreamed = (passes - 1) * double(bytesOf(w, g_.value(op.operands[1]).type.dtype));
-      }
-    } else if (op.kind == ir::OpKind::Conv) {
-      ir::Shape w = ins[1].localShape();
-      flops = 2.0 * double(y.numElements()) * double(w.numElements() / std::max<int64_t>(w.dims[0], 1));
-    }
-    // Re-reading the weights from the last-level cache overlaps the arithmetic: it costs only where it is slower.
-    return std::max(flops / o_.machine.peakFlops, restreamed / o_.machine.cacheBandwidth) +
-           bytes / o_.machine.comm.memoryBandwidth;
+    std::vector<ir::Shape> local;
+    for (const auto& l : ins) local.push_back(l.localShape());
+    return opComputeSeconds(g_, op, local, out.localShape(), o_.machine);
   }
 
   void addCosts() {

@@ -13,22 +13,10 @@
 #include "ir/graph.h"
 #include "ir/strategy.h"
 #include "passes/cost_graph.h"
+#include "passes/op_cost.h"
 #include "passes/redistribution.h"
 
 namespace shardc::passes {
-
-struct MachineModel {
-  double peakFlops = 185e9;  // the generated GEMM's measured rate on this machine (shardc calibrate, README)
-  // alpha, bandwidth between ranks, memory bandwidth: `shardc calibrate` here gives 4-10 us, 3.8-4.4 GB/s for a
-  // 2-rank all-reduce, 25-45 GB/s.
-  CommCostModel comm{5e-6, 4e9, 40e9};
-  // A MatMul whose local right operand is larger than the core's cache streams it again, from the shared last-level
-  // cache, for every block of matmulRowBlock rows of the left one (the generated GEMM's tile of rows). The
-  // re-reads' rate was fitted to the demo MLP's measured latencies (benchmarks/search_ranking.sh).
-  double cacheBytes = 1 << 20;    // per core (L2)
-  double cacheBandwidth = 80e9;   // bytes per second re-read from the last-level cache
-  int64_t matmulRowBlock = 8;
-};
 
 struct SearchOptions {
   int64_t devices = 1;

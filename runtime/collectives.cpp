@@ -81,6 +81,8 @@ int shardrt_mpi_attach(shardrt_context* ctx, void* callerComm) {
 }
 
 void shardrt_mpi_detach(shardrt_context* ctx) {
+  if (ctx->job) ctx->groups.push_back(ctx->job);
+  ctx->job = nullptr;
   for (void* g : ctx->groups) {
     MPI_Comm_free(&comm(g));
     delete static_cast<MPI_Comm*>(g);
@@ -96,15 +98,19 @@ int shardrt_group_create(shardrt_context* ctx, const int64_t* mesh, int32_t mesh
     shardrt_set_error(ctx, "shardrt_group_create: the context was created without MPI");
     return 1;
   }
+  // The mesh covers group 0: the job, or this rank's pipeline stage.
+  int baseRank = 0, baseSize = 1;
+  MPI_Comm_rank(comm(ctx->groups[0]), &baseRank);
+  MPI_Comm_size(comm(ctx->groups[0]), &baseSize);
   int64_t total = 1;
   for (int32_t i = 0; i < meshRank; ++i) total *= mesh[i];
-  if (total != ctx->worldSize) {
-    shardrt_set_error(ctx, "shardrt_group_create: a mesh of %lld ranks for a job of %d", static_cast<long long>(total),
-                      ctx->worldSize);
+  if (total != baseSize) {
+    shardrt_set_error(ctx, "shardrt_group_create: a mesh of %lld ranks for a %s of %d", static_cast<long long>(total),
+                      ctx->job ? "pipeline stage" : "job", baseSize);
     return 1;
   }
   // Coordinates of this rank, then the colour (position on the other axes) and key (position on the masked ones).
-  int64_t r = ctx->rank, color = 0, key = 0;
+  int64_t r = baseRank, color = 0, key = 0;
   std::vector<int64_t> c(static_cast<size_t>(meshRank));
   for (int32_t i = meshRank; i-- > 0;) {
     c[size_t(i)] = r % mesh[i];

@@ -16,6 +16,8 @@ struct shardrt_context {
   bool finalizeMpi = false;  // this context initialised MPI
   // MPI communicators (MPI_Comm, kept opaque here so that this header needs no mpi.h): [0] = the base one.
   std::vector<void*> groups;
+  // A pipeline stage's context: the whole job's communicator (groups[0] is then the stage's), for transfers.
+  void* job = nullptr;
   uint64_t bytesSent = 0;
   double collectiveSeconds = 0;  // time spent inside collectives
   double collectiveStart = 0;
@@ -33,3 +35,6 @@ struct shardrt_context {
 // MPI set-up and tear-down of a context (collectives.cpp).
 int shardrt_mpi_attach(shardrt_context* ctx, void* callerComm);
 void shardrt_mpi_detach(shardrt_context* ctx);
+// Makes group 0 the communicator of this rank's pipeline stage (ranks [first, first + ranks) of the job), keeping the
+// job's for transfers between stages (pipeline.cpp).
+int shardrt_pipeline_attach(shardrt_context* ctx, const shardrt_pipeline* pipeline);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/context.h"
+#include "runtime/pipeline_run.h"
 #include "runtime/run_buffer.h"
 
 struct shardrt_model {
@@ -25,6 +26,8 @@ struct shardrt_model {
   std::vector<size_t> inBytes, outBytes;
   std::vector<bool> inputSet;
   std::unique_ptr<RunBuffer> arena;
+  // A pipeline stage: inputs and outputs above are the model's whole ones, the stage's own are in here.
+  std::unique_ptr<PipelineRun> pipeline;
   bool predicted = false;
   std::string error;
 };
@@ -104,6 +107,12 @@ void copyPart(const shardrt_tensor_desc& d, const shardrt_input_layout& l, int32
     }
   }
 }
+
+// The inputs and outputs the caller sees: the program's, or a pipeline's whole model ones.
+const shardrt_tensor_desc* inputDescs(const shardrt_program& p) { return p.pipeline ? p.pipeline->model_inputs : p.inputs; }
+int32_t numInputs(const shardrt_program& p) { return p.pipeline ? p.pipeline->num_model_inputs : p.num_inputs; }
+const shardrt_tensor_desc* outputDescs(const shardrt_program& p) { return p.pipeline ? p.pipeline->model_outputs : p.outputs; }
+int32_t numOutputs(const shardrt_program& p) { return p.pipeline ? p.pipeline->num_model_outputs : p.num_outputs; }
 
 // Entry i of an input or output table into info (whole dims = this rank's).
 int describe(shardrt_model* m, const char* kind, const shardrt_tensor_desc* descs, int32_t count, int32_t i,
@@ -189,6 +198,10 @@ int shardrt_model_open(const shardrt_program* program, const shardrt_model_optio
   }
   shardrt_model_options o = options ? *options : shardrt_model_default_options();
   bool mpi = o.use_mpi > 0 || (o.use_mpi < 0 && (program->needs_mpi || std::getenv("OMPI_COMM_WORLD_SIZE")));
+  if (program->pipeline && !mpi) {
+    threadError = "the program is a pipeline stage: it runs under MPI (use_mpi 0 was asked)";
+    return 1;
+  }
   auto* m = new shardrt_model();
   m->program = program;
   shardrt_options co{0, 1, mpi ? 1 : 0, o.mpi_comm, o.threads};
@@ -204,24 +217,34 @@ int shardrt_model_open(const shardrt_program* program, const shardrt_model_optio
   };
   int64_t meshRanks = 1;
   for (int32_t i = 0; i < program->mesh_rank; ++i) meshRanks *= program->mesh_shape[i];
-  if (meshRanks != m->ctx->worldSize && (mpi || meshRanks > 1))
+  if (program->pipeline) {
+    if (shardrt_pipeline_attach(m->ctx, program->pipeline) != 0) return failOpen(shardrt_last_error(m->ctx));
+    if (meshRanks != program->pipeline->stage_ranks)
+      return failOpen("the stage's mesh has " + std::to_string(meshRanks) + " ranks, the stage " +
+                      std::to_string(program->pipeline->stage_ranks));
+  } else if (meshRanks != m->ctx->worldSize && (mpi || meshRanks > 1)) {
     return failOpen("the program was compiled for " + std::to_string(meshRanks) + " ranks, the job has " +
                     std::to_string(m->ctx->worldSize));
+  }
   for (int32_t i = 0; i < program->num_groups; ++i) {
     int32_t id = 0;
     if (shardrt_group_create(m->ctx, program->mesh_shape, program->mesh_rank, program->group_masks[i], &id) != 0)
       return failOpen(shardrt_last_error(m->ctx));
   }
   if (bindWeights(m, o) != 0) return failOpen(shardrt_last_error(m->ctx));
-  for (int32_t k = 0; k < program->num_inputs; ++k) {
-    m->inBytes.push_back(byteSize(program->inputs[k]));
+  for (int32_t k = 0; k < numInputs(*program); ++k) {
+    m->inBytes.push_back(byteSize(inputDescs(*program)[k]));
     m->inputs.push_back(std::make_unique<RunBuffer>(m->inBytes.back()));
     m->inPtrs.push_back(m->inputs.back()->p);
   }
-  for (int32_t k = 0; k < program->num_outputs; ++k) {
-    m->outBytes.push_back(byteSize(program->outputs[k]));
+  for (int32_t k = 0; k < numOutputs(*program); ++k) {
+    m->outBytes.push_back(byteSize(outputDescs(*program)[k]));
     m->outputs.push_back(std::make_unique<RunBuffer>(m->outBytes.back()));
     m->outPtrs.push_back(m->outputs.back()->p);
+  }
+  if (program->pipeline) {
+    m->pipeline = std::make_unique<PipelineRun>(*program, m->ctx);
+    if (!m->pipeline->error().empty()) return failOpen(m->pipeline->error());
   }
   m->arena = std::make_unique<RunBuffer>(size_t(program->arena_bytes));
   for (const auto& b : m->inputs)
@@ -256,35 +279,36 @@ const char* shardrt_model_error(const shardrt_model* model) {
 int32_t shardrt_model_rank(const shardrt_model* model) { return check(model) ? model->ctx->rank : -1; }
 shardrt_context* shardrt_model_context(shardrt_model* model) { return check(model) ? model->ctx : nullptr; }
 int32_t shardrt_model_world_size(const shardrt_model* model) { return check(model) ? model->ctx->worldSize : -1; }
-int32_t shardrt_model_num_inputs(const shardrt_model* model) { return check(model) ? model->program->num_inputs : -1; }
-int32_t shardrt_model_num_outputs(const shardrt_model* model) { return check(model) ? model->program->num_outputs : -1; }
+int32_t shardrt_model_num_inputs(const shardrt_model* model) { return check(model) ? numInputs(*model->program) : -1; }
+int32_t shardrt_model_num_outputs(const shardrt_model* model) { return check(model) ? numOutputs(*model->program) : -1; }
 
 int shardrt_model_input(const shardrt_model* model, int32_t i, shardrt_tensor_info* info) {
   if (!check(model)) return 1;
   const shardrt_program& p = *model->program;
-  if (describe(const_cast<shardrt_model*>(model), "input", p.inputs, p.num_inputs, i, info) != 0) return 1;
-  if (p.input_layouts) info->global_dims = p.input_layouts[i].global_dims;
+  if (describe(const_cast<shardrt_model*>(model), "input", inputDescs(p), numInputs(p), i, info) != 0) return 1;
+  if (p.input_layouts && !p.pipeline) info->global_dims = p.input_layouts[i].global_dims;
   return 0;
 }
 
 int shardrt_model_output(const shardrt_model* model, int32_t i, shardrt_tensor_info* info) {
   if (!check(model)) return 1;
   const shardrt_program& p = *model->program;
-  return describe(const_cast<shardrt_model*>(model), "output", p.outputs, p.num_outputs, i, info);
+  return describe(const_cast<shardrt_model*>(model), "output", outputDescs(p), numOutputs(p), i, info);
 }
 
 int shardrt_model_set_input(shardrt_model* model, const char* name, const void* data, size_t bytes) {
   if (!check(model)) return 1;
   const shardrt_program& p = *model->program;
-  int32_t k = find(p.inputs, p.num_inputs, name);
+  int32_t k = find(inputDescs(p), numInputs(p), name);
   if (k < 0) return failModel(model, "the program has no input '%s'", name ? name : "(null)");
-  const shardrt_tensor_desc& d = p.inputs[k];
+  const shardrt_tensor_desc& d = inputDescs(p)[k];
   size_t local = model->inBytes[size_t(k)];
+  bool layouts = p.input_layouts && !p.pipeline;
   if (data && bytes == local) {
     if (bytes) std::memcpy(model->inputs[size_t(k)]->p, data, bytes);
-  } else if (data && p.input_layouts && bytes == globalBytes(d, p.input_layouts[k])) {
+  } else if (data && layouts && bytes == globalBytes(d, p.input_layouts[k])) {
     copyPart(d, p.input_layouts[k], model->ctx->rank, data, model->inputs[size_t(k)]->p);
-  } else if (p.input_layouts) {
+  } else if (layouts) {
     const int64_t* g = p.input_layouts[k].global_dims;
     return failModel(model, "input '%s': expected %zu bytes (this rank's %s) or %zu (the whole %s), got %zu", d.name,
                      local, typeString(d.dtype, d.dims, d.rank).c_str(), globalBytes(d, p.input_layouts[k]),
@@ -302,10 +326,12 @@ int shardrt_model_predict(shardrt_model* model) {
   const shardrt_program& p = *model->program;
   for (size_t k = 0; k < model->inputSet.size(); ++k)
     if (!model->inputSet[k])
-      return failModel(model, "input '%s' (%s) has not been set", p.inputs[k].name,
-                       typeString(p.inputs[k].dtype, p.inputs[k].dims, p.inputs[k].rank).c_str());
-  if (p.run(model->ctx, model->inPtrs.data(), model->outPtrs.data(), model->arena->p, model->weightPtrs.data()) != 0)
-    return failModel(model, "%s", shardrt_last_error(model->ctx));
+      return failModel(model, "input '%s' (%s) has not been set", inputDescs(p)[k].name,
+                       typeString(inputDescs(p)[k].dtype, inputDescs(p)[k].dims, inputDescs(p)[k].rank).c_str());
+  int rc = model->pipeline ? model->pipeline->run(model->inPtrs, model->outPtrs, model->arena->p, model->weightPtrs.data())
+                           : p.run(model->ctx, model->inPtrs.data(), model->outPtrs.data(), model->arena->p,
+                                   model->weightPtrs.data());
+  if (rc != 0) return failModel(model, "%s", shardrt_last_error(model->ctx));
   model->predicted = true;
   return 0;
 }
@@ -314,10 +340,13 @@ int shardrt_model_get_output(const shardrt_model* model, const char* name, void*
   if (!check(model)) return 1;
   auto* m = const_cast<shardrt_model*>(model);
   const shardrt_program& p = *model->program;
-  int32_t k = find(p.outputs, p.num_outputs, name);
+  int32_t k = find(outputDescs(p), numOutputs(p), name);
   if (k < 0) return failModel(m, "the program has no output '%s'", name ? name : "(null)");
-  const shardrt_tensor_desc& d = p.outputs[k];
+  const shardrt_tensor_desc& d = outputDescs(p)[k];
   if (!model->predicted) return failModel(m, "output '%s': no prediction has run yet", d.name);
+  if (p.pipeline && model->ctx->rank != 0)
+    return failModel(m, "output '%s': a pipeline's outputs are gathered on rank 0, this is rank %d", d.name,
+                     model->ctx->rank);
   if (bytes != model->outBytes[size_t(k)] || (!data && bytes))
     return failModel(m, "output '%s': it has %zu bytes (%s), the buffer %zu", d.name, model->outBytes[size_t(k)],
                      typeString(d.dtype, d.dims, d.rank).c_str(), bytes);

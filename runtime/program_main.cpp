@@ -127,7 +127,11 @@ int main(int argc, char** argv) {
   for (auto& arg : u.inputs)
     for (size_t at = arg.find("{rank}"); at != std::string::npos; at = arg.find("{rank}"))
       arg.replace(at, 6, std::to_string(rank));
-  std::vector<bool> bound(static_cast<size_t>(prog.num_inputs), false);
+  // The model's inputs and outputs as the caller sees them (a pipeline stage's are the whole model's).
+  std::vector<shardrt_tensor_info> ins(size_t(shardrt_model_num_inputs(model))), outs(size_t(shardrt_model_num_outputs(model)));
+  for (size_t k = 0; k < ins.size(); ++k) shardrt_model_input(model, int32_t(k), &ins[k]);
+  for (size_t k = 0; k < outs.size(); ++k) shardrt_model_output(model, int32_t(k), &outs[k]);
+  std::vector<bool> bound(ins.size(), false);
   size_t next = 0;
   for (const auto& arg : u.inputs) {
     size_t slot = bound.size();
@@ -135,7 +139,7 @@ int main(int argc, char** argv) {
     auto eq = arg.find('=');
     if (eq != std::string::npos)
       for (size_t k = 0; k < bound.size(); ++k)
-        if (arg.compare(0, eq, prog.inputs[k].name) == 0 && std::strlen(prog.inputs[k].name) == eq) {
+        if (arg.compare(0, eq, ins[k].name) == 0 && std::strlen(ins[k].name) == eq) {
           slot = k;
           file = arg.substr(eq + 1);
         }
@@ -144,7 +148,7 @@ int main(int argc, char** argv) {
       if (next == bound.size()) return fail(rank, "--input '" + arg + "': the program has only " + std::to_string(bound.size()) + " input(s)");
       slot = next;
     }
-    const shardrt_tensor_desc& d = prog.inputs[slot];
+    const shardrt_tensor_info& d = ins[slot];
     shardrt::NpyArray a;
     std::string err = shardrt::readNpy(file, a);
     if (!err.empty()) return fail(rank, "input '" + std::string(d.name) + "': " + file + ": " + err);
@@ -158,8 +162,8 @@ int main(int argc, char** argv) {
   }
   for (size_t k = 0; k < bound.size(); ++k)
     if (!bound[k])
-      return fail(rank, "no --input given for input '" + std::string(prog.inputs[k].name) + "' (" +
-                            typeString(prog.inputs[k].dtype, prog.inputs[k].dims, prog.inputs[k].rank) + ")");
+      return fail(rank, "no --input given for input '" + std::string(ins[k].name) + "' (" +
+                            typeString(ins[k].dtype, ins[k].dims, ins[k].rank) + ")");
 
   std::vector<double> times;
   for (int r = 0; r < u.warmup + u.repeat; ++r) {
@@ -190,13 +194,13 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Every rank computes the whole outputs of an SPMD program's replicated results; rank 0 writes them.
+  // Every rank computes the whole outputs of an SPMD program's replicated results (a pipeline gathers them on rank
+  // 0); rank 0 writes them.
   if (!u.outputDir.empty() && rank == 0) {
     std::error_code ec;
     std::filesystem::create_directories(u.outputDir, ec);
     if (ec) return fail(rank, u.outputDir + ": cannot create: " + ec.message());
-    for (int32_t k = 0; k < prog.num_outputs; ++k) {
-      const shardrt_tensor_desc& d = prog.outputs[k];
+    for (const shardrt_tensor_info& d : outs) {
       size_t bytes = shardrt_dtype_size(d.dtype);
       for (int32_t i = 0; i < d.rank; ++i) bytes *= static_cast<size_t>(d.dims[i]);
       std::vector<unsigned char> data(bytes);

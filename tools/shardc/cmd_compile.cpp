@@ -1,4 +1,5 @@
 // shardc compile: a model to native executables (one per rank), their weights and a manifest.
+#include <algorithm>
 #include <ostream>
 
 #include <CLI/CLI.hpp>
@@ -54,6 +55,17 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
                   "ckpt/rank_{rank}/net.ckpt, or the files in rank order (default: the model's initializers)");
   cmd->add_option("--checkpoint-strategy", args->compile.checkpointStrategy,
                   "The strategy the slices were saved with (default: --strategy), or none for one whole checkpoint");
+  cmd->add_option("--stages", args->compile.stages,
+                  "Pipeline parallel: split the model into S stages over contiguous blocks of ranks (ranks/S each), "
+                  "cut where the cost model balances them unless the strategy gives each op its stage")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--micro-batches", args->compile.microBatches,
+                  "Pipeline parallel: split each run's batch (dim 0 of every input) into M micro-batches that flow "
+                  "through the stages one after another (default 1)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--memory-limit", args->compile.memoryLimit,
+                  "With --stages: the parameter bytes a rank may hold; the stage cut keeps every stage within it")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--search", args->search,
                   "Choose the strategies of the ops --strategy leaves open: propagate, dp, exact or auto (default: they follow "
                   "their producers)")
@@ -75,13 +87,21 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
       args->compile.mesh = ir::DeviceMesh(m.dims);
     }
     ir::Graph g = loadModel(args->model, out);
-    if (!args->search.empty() && args->compile.ranks > 1) {
+    if (args->compile.microBatches > 1) args->compile.microBatchGraph = loadModel(args->model, out, args->compile.microBatches);
+    // Pipeline stages each search over their own ranks (the cut comes after, per op strategies carry over).
+    int64_t stages = std::max<int64_t>(args->compile.stages, 1);
+    for (const auto& [key, op] : args->compile.strategy.ops) stages = std::max(stages, op.stage + 1);
+    if (!args->search.empty() && args->compile.ranks / stages > 1) {
       passes::SearchOptions o;
-      o.devices = args->compile.ranks;
+      o.devices = args->compile.ranks / stages;
       o.algorithm = parseSearchAlgorithm(args->search);
       if (!args->machine.empty()) o.machine = readMachineModel(args->machine);
-      passes::SearchResult r = searchWithFixed(g, args->compile.strategy, o);
+      passes::SearchResult r = searchWithFixed(args->compile.microBatchGraph ? *args->compile.microBatchGraph : g,
+                                               args->compile.strategy, o);
       if (!args->compile.quiet) printSearchSummary(r, out);
+      for (auto& [key, op] : r.strategies.ops)
+        if (auto given = args->compile.strategy.ops.find(key); given != args->compile.strategy.ops.end())
+          op.stage = given->second.stage;
       args->compile.strategy = r.strategies;
     }
     compileGraph(g, args->compile, out);

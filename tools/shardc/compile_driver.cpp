@@ -2,7 +2,9 @@
 
 #include "tools/shardc/library_header.h"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <filesystem>
@@ -20,6 +22,8 @@
 #include "ir/printer.h"
 #include "ir/tensor_box.h"
 #include "passes/assign_strategies.h"
+#include "passes/cut_stages.h"
+#include "passes/split_stages.h"
 #include "passes/parallel_plan.h"
 #include "passes/pass.h"
 #include "passes/plan_memory.h"
@@ -70,7 +74,8 @@ void writeWeights(const ir::Graph& g, const std::map<std::string, std::shared_pt
 // The weights of every rank from checkpoint slices, resharded from the layouts they were saved with.
 void writeWeightsFromCheckpoint(const ir::Graph& global, const ir::RankProgram& program, const passes::ParallelPlan* plan,
                                 const std::map<std::string, std::shared_ptr<const ir::Tensor>>& paramData,
-                                const CompileOptions& options, const OutputDirectory& out, std::ostream& log) {
+                                const CompileOptions& options, const std::function<std::string(int64_t)>& weightsPath,
+                                std::ostream& log) {
   std::string strategyPath = options.checkpointStrategy.empty() ? options.strategyPath : options.checkpointStrategy;
   if (strategyPath.empty())
     ir::fail("--checkpoint: say how the slices were saved with --checkpoint-strategy (a strategy file, or none for "
@@ -90,11 +95,26 @@ void writeWeightsFromCheckpoint(const ir::Graph& global, const ir::RankProgram& 
   }
   auto readers = openSlices(resolveSliceFiles(options.checkpoint, job.sourceLayout.ranks));
   job.sources = pointers(readers);
-  job.weightsPath = [&](int64_t r) { return out.path("weights/rank_" + std::to_string(r) + ".bin"); };
+  job.weightsPath = weightsPath;
   frontend::ReshardStats stats = writeCheckpointWeights(job, log);
   if (!options.quiet)
     log << fmt::format("weights from {} checkpoint file(s): {} tensors, {} bytes read\n", readers.size(), stats.tensors,
                        stats.bytesRead);
+}
+
+// A micro-batch of every input is a slab of its dim 0; every output must be one of the whole batch's too, or the
+// model mixes samples and cannot be micro-batched.
+void checkMicroBatches(const ir::Graph& whole, const ir::Graph& micro, int64_t M) {
+  auto check = [&](const ir::Value& w, const ir::Value& m, const char* kind) {
+    std::vector<int64_t> expected = m.type.shape.dims;
+    if (!expected.empty()) expected[0] *= M;
+    if (expected.empty() || expected != w.type.shape.dims)
+      ir::fail("--micro-batches {}: {} '{}' is {} for the whole batch but {} for a micro-batch (the model must keep the "
+               "batch as dim 0 of every input and output)", M, kind, w.name, w.type.shape.str(), m.type.shape.str());
+  };
+  for (size_t i = 0; i < whole.inputs().size(); ++i) check(whole.value(whole.inputs()[i]), micro.value(micro.inputs()[i]), "input");
+  for (size_t i = 0; i < whole.outputs().size(); ++i)
+    check(whole.value(whole.outputs()[i]), micro.value(micro.outputs()[i]), "output");
 }
 
 // "// " before every line: the buffer plan rides along in the program's text IR.
@@ -132,27 +152,43 @@ codegen::LinkOptions runtimeLinkOptions() {
   return options;
 }
 
-void compileGraph(const ir::Graph& global, const CompileOptions& options, std::ostream& log) {
-  auto start = std::chrono::steady_clock::now();
+namespace {
+
+struct StageReport {
+  passes::StageCut cut;
+  ir::DeviceMesh stageMesh;
+};
+
+// One program of the job: the whole job's, or one pipeline stage's.
+struct JobProgram {
   ir::RankProgram program;
-  program.name = "program_0";
-  program.mesh = options.mesh.rank() ? options.mesh : ir::DeviceMesh({1});
-  for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(int(r));
-  program.graph = global;
-  std::map<std::string, std::shared_ptr<const ir::Tensor>> paramData;
-  for (ir::ValueId p : global.params()) paramData[global.value(p).name] = global.value(p).data;
   std::optional<passes::ParallelPlan> parallel;
+  int firstRank = 0;  // the job's rank of its rank 0
+  passes::StageGraph stage;  // a pipeline stage: where its inputs come from
+};
+
+// The parallel passes and the memory plan: `graph` over `ranks` ranks (`mesh` when given).
+void buildProgram(JobProgram& jp, const ir::Graph& graph, const CompileOptions& options, int64_t ranks,
+                  const ir::DeviceMesh& mesh, bool assign, std::ostream& log) {
+  ir::RankProgram& program = jp.program;
+  program.mesh = mesh.rank() ? mesh : ir::DeviceMesh({ranks});
+  program.ranks.clear();
+  for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(jp.firstRank + int(r));
+  program.graph = graph;
+  auto& parallel = jp.parallel;
   auto dump = [&](const std::string& pass) {
     if (!options.dumpAfter.count(pass) && !options.dumpAfter.count("all")) return;
-    log << "// ----- after " << pass << " -----\n" << ir::printGraph(program.graph);
+    log << "// ----- after " << pass << (program.pipeline.stages ? " (" + program.name + ")" : "") << " -----\n"
+        << ir::printGraph(program.graph);
     if (pass == "propagate-layouts")
       for (size_t v = 0; v < parallel->layouts.size(); ++v)
         if (parallel->layouts[v]) log << "// %" << program.graph.value(ir::ValueId(v)).name << ": " << parallel->layouts[v]->str() << "\n";
   };
-  if (options.ranks > 1 || !options.strategy.ops.empty()) {
-    passes::assignStrategies(program.graph, options.strategy);
+  bool strategies = std::any_of(graph.ops().begin(), graph.ops().end(), [](const ir::Op& op) { return op.attrs.has("strategy"); });
+  if (ranks > 1 || (assign && !options.strategy.ops.empty()) || strategies) {
+    if (assign) passes::assignStrategies(program.graph, options.strategy);
     dump("assign-strategies");
-    parallel = passes::propagateLayouts(program.graph, options.ranks, options.mesh, options.localInputs);
+    parallel = passes::propagateLayouts(program.graph, ranks, mesh, options.localInputs);
     dump("propagate-layouts");
     passes::lowerSplitReductions(program.graph, *parallel);
     dump("lower-split-reductions");
@@ -161,15 +197,13 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
     passes::partition(program.graph, *parallel);
     dump("partition");
     program.mesh = parallel->mesh;
-    program.ranks.clear();
-    for (int64_t r = 0; r < program.mesh.numRanks(); ++r) program.ranks.push_back(int(r));
   }
   if (parallel && options.localInputs)
-    for (size_t i = 0; i < global.inputs().size(); ++i) {
+    for (size_t i = 0; i < graph.inputs().size(); ++i) {
       ir::RankProgram::PartialInput in;
-      in.globalDims = global.value(global.inputs()[i]).type.shape.dims;
+      in.globalDims = graph.value(graph.inputs()[i]).type.shape.dims;
       const auto& layout = parallel->layouts[size_t(program.graph.inputs()[i])];
-      for (int r : program.ranks)
+      for (int r = 0; r < int(program.ranks.size()); ++r)
         in.offsets.push_back(layout ? layout->box(r).offset : std::vector<int64_t>(in.globalDims.size(), 0));
       program.partialInputs.push_back(std::move(in));
     }
@@ -178,11 +212,189 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
   program.plan = passes::planMemory(program.graph);
   if (options.dumpAfter.count("plan-memory") || options.dumpAfter.count("all"))
     log << "// ----- after plan-memory -----\n" << passes::printBufferPlan(program.graph, program.plan);
+}
+
+ir::TensorType wholeBatch(ir::TensorType t, int64_t microBatches) {
+  if (!t.shape.dims.empty()) t.shape.dims[0] *= microBatches;
+  return t;
+}
+
+// Which rank sends what to whom: every rank of a stage holds each of its outputs whole, so rank j of a stage takes
+// what it needs from rank j of the stage that computes it (MindSpore's peer, the same position in the other
+// stage); the model's outputs go from the computing stage's first rank to job rank 0.
+void planTransfers(std::vector<JobProgram>& jobs, const ir::Graph& global, int64_t microBatches) {
+  int tag = 0;
+  auto findIndex = [](const std::vector<ir::ValueId>& ids, const ir::Graph& g, const std::string& name) {
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (g.value(ids[i]).name == name) return int(i);
+    return -1;
+  };
+  for (JobProgram& jp : jobs) {
+    ir::RankProgram::Pipeline& pl = jp.program.pipeline;
+    pl.microBatches = int(microBatches);
+    for (ir::ValueId v : global.inputs())
+      pl.modelInputs.push_back({global.value(v).name, wholeBatch(global.value(v).type, microBatches)});
+    for (ir::ValueId v : global.outputs())
+      pl.modelOutputs.push_back({global.value(v).name, wholeBatch(global.value(v).type, microBatches)});
+  }
+  for (size_t t = 0; t < jobs.size(); ++t) {
+    JobProgram& to = jobs[t];
+    const ir::Graph& g = to.program.graph;
+    for (size_t i = 0; i < g.inputs().size(); ++i) {
+      const std::string& name = g.value(g.inputs()[i]).name;
+      int from = to.stage.inputFrom[i];
+      to.program.pipeline.inputSources.push_back(from < 0 ? findIndex(global.inputs(), global, name) : -1);
+      if (from < 0) continue;
+      JobProgram& src = jobs[size_t(from)];
+      int k = findIndex(src.program.graph.outputs(), src.program.graph, name);
+      if (k < 0) ir::fail("internal error: stage {} reads %{}, which stage {} does not send", t, name, from);
+      for (int j = 0; j < to.program.pipeline.stageRanks; ++j) {
+        ++tag;
+        src.program.pipeline.sends.push_back({j, k, to.firstRank + j, tag, false});
+        to.program.pipeline.receives.push_back({j, int(i), src.firstRank + j, tag, false});
+      }
+    }
+  }
+  for (size_t o = 0; o < global.outputs().size(); ++o) {
+    const std::string& name = global.value(global.outputs()[o]).name;
+    for (JobProgram& src : jobs) {
+      int k = findIndex(src.program.graph.outputs(), src.program.graph, name);
+      if (k < 0) continue;
+      ++tag;
+      src.program.pipeline.sends.push_back({0, k, 0, tag, false});
+      jobs[0].program.pipeline.receives.push_back({0, int(o), src.firstRank, tag, true});
+      break;
+    }
+  }
+}
+
+// report.json of a pipeline: per stage its estimated time per micro-batch (compute under the cost model and its
+// sends), its memory per rank (weights and arena), and the bubble the schedule leaves: every stage runs the M
+// micro-batches in order, so the job takes the stages' times once plus M - 1 times the slowest.
+nlohmann::json pipelineReport(const std::vector<JobProgram>& jobs, const StageReport& sr,
+                              const std::vector<uint64_t>& weightBytes, int64_t M) {
+  const passes::StageCut& cut = sr.cut;
+  passes::MachineModel machine;
+  std::vector<double> t;
+  for (size_t s = 0; s < jobs.size(); ++s)
+    t.push_back(cut.seconds[s] + (cut.sentBytes[s] ? machine.comm.alpha + double(cut.sentBytes[s]) / machine.comm.bandwidth : 0.0));
+  double sum = 0, slowest = 0;
+  for (double x : t) {
+    sum += x;
+    slowest = std::max(slowest, x);
+  }
+  double makespan = sum + double(M - 1) * slowest;
+  double busy = double(M) * sum;
+  nlohmann::json r;
+  r["stages"] = nlohmann::json::array();
+  r["micro_batches"] = M;
+  r["stages_from"] = cut.fromStrategy ? "strategy" : "cut-stages";
+  for (size_t s = 0; s < jobs.size(); ++s) {
+    const ir::RankProgram& p = jobs[s].program;
+    uint64_t weights = 0;
+    for (int rank : p.ranks) weights = std::max(weights, weightBytes[size_t(rank)]);
+    r["stages"].push_back({{"stage", s},
+                           {"ranks", p.ranks},
+                           {"ops", jobs[s].stage.graph.ops().size()},
+                           {"estimated_seconds_per_micro_batch", t[s]},
+                           {"compute_seconds_per_micro_batch", cut.seconds[s]},
+                           {"sent_bytes_per_micro_batch", cut.sentBytes[s]},
+                           {"parameter_bytes", cut.paramBytes[s]},
+                           {"weights_file_bytes_per_rank", weights},
+                           {"arena_bytes", p.plan.arenaBytes}});
+  }
+  r["estimated_seconds"] = makespan;
+  r["bubble_fraction"] = makespan > 0 ? 1.0 - busy / (double(jobs.size()) * makespan) : 0.0;
+  return r;
+}
+
+// The stages of a pipelined job, each over its block of ranks: --stages, or the strategy's; cut by cut-stages.
+std::vector<JobProgram> buildStages(const ir::Graph& global, const CompileOptions& options, StageReport& report,
+                                    std::ostream& log) {
+  ir::Graph g = global;
+  passes::assignStrategies(g, options.strategy);
+  int64_t ranks = options.mesh.rank() ? options.mesh.numRanks() : options.ranks;
+  passes::StageCutOptions cutOptions;
+  cutOptions.stages = options.stages;
+  cutOptions.memoryLimit = options.memoryLimit;
+  if (options.stages > 0) {
+    if (ranks % options.stages != 0) ir::fail("{} rank(s) do not divide into {} pipeline stages", ranks, options.stages);
+    cutOptions.stageRanks = ranks / options.stages;
+  }
+  passes::StageCut cut = passes::cutStages(g, cutOptions);
+  int64_t S = cut.stages;
+  if (ranks % S != 0)
+    ir::fail("{} rank(s) do not divide into {} pipeline stages", ranks, S);
+  int64_t P = ranks / S;
+  // The cost model's times per stage assume its ranks share the work.
+  for (double& t : cut.seconds) t *= double(cutOptions.stageRanks) / double(P);
+  ir::DeviceMesh stageMesh;
+  if (options.mesh.rank()) {
+    if (options.mesh.shape[0] % S != 0)
+      ir::fail("--mesh {} does not divide into {} pipeline stages (stages split its first axis, {})", options.mesh.str(),
+               S, options.mesh.shape[0]);
+    stageMesh = options.mesh;
+    stageMesh.shape[0] /= S;
+    if (stageMesh.shape[0] == 1 && stageMesh.shape.size() > 1) stageMesh.shape.erase(stageMesh.shape.begin());
+  }
+  std::vector<passes::StageGraph> graphs = passes::splitStages(g, int(S));
+  std::vector<JobProgram> jobs(static_cast<size_t>(S));
+  for (int64_t s = 0; s < S; ++s) {
+    JobProgram& jp = jobs[size_t(s)];
+    jp.firstRank = int(s * P);
+    jp.stage = graphs[size_t(s)];
+    jp.program.name = "program_" + std::to_string(s);
+    jp.program.pipeline.stage = int(s);
+    jp.program.pipeline.stages = int(S);
+    jp.program.pipeline.firstRank = jp.firstRank;
+    jp.program.pipeline.stageRanks = int(P);
+    if (!options.quiet)
+      log << fmt::format("stage {}: {} op(s), ranks {}-{}, {} parameter bytes, est. {:.3f} ms per micro-batch\n", s,
+                         jp.stage.graph.ops().size(), jp.firstRank, jp.firstRank + P - 1, cut.paramBytes[size_t(s)],
+                         1e3 * cut.seconds[size_t(s)]);
+    buildProgram(jp, jp.stage.graph, options, P, stageMesh, false, log);
+  }
+  report.cut = cut;
+  report.stageMesh = jobs[0].program.mesh;
+  return jobs;
+}
+
+}  // namespace
+
+void compileGraph(const ir::Graph& wholeBatchGraph, const CompileOptions& options, std::ostream& log) {
+  auto start = std::chrono::steady_clock::now();
+  const int64_t M = std::max<int64_t>(options.microBatches, 1);
+  const ir::Graph& global = M > 1 ? *options.microBatchGraph : wholeBatchGraph;
+  if (M > 1) checkMicroBatches(wholeBatchGraph, global, M);
+  bool staged = false;
+  for (const auto& [key, op] : options.strategy.ops) staged = staged || op.stage > 0;
+  bool pipelined = options.stages > 1 || M > 1 || staged;
+  bool library = std::find(options.emit.begin(), options.emit.end(), "lib") != options.emit.end();
+  if (pipelined && library)
+    ir::fail("--emit lib: a pipeline (--stages, --micro-batches or stages in the strategy) is one program per stage; "
+             "only whole-job programs can be embedded");
+  if (pipelined && options.localInputs)
+    ir::fail("--local-inputs: pipeline stages take whole inputs (a stage's ranks hold its inputs whole)");
+
+  std::map<std::string, std::shared_ptr<const ir::Tensor>> paramData;
+  for (ir::ValueId p : global.params()) paramData[global.value(p).name] = global.value(p).data;
+  StageReport stageReport;
+  std::vector<JobProgram> jobs;
+  if (pipelined) {
+    jobs = buildStages(global, options, stageReport, log);
+    planTransfers(jobs, global, M);
+  } else {
+    jobs.resize(1);
+    jobs[0].program.name = "program_0";
+    buildProgram(jobs[0], global, options, options.ranks, options.mesh, true, log);
+  }
+  int64_t jobRanks = 0;
+  for (const auto& jp : jobs) jobRanks += int64_t(jp.program.ranks.size());
 
   OutputDirectory out(options.outDir);
-  bool library = std::find(options.emit.begin(), options.emit.end(), "lib") != options.emit.end();
   std::string libName;
   if (library) {
+    const ir::RankProgram& program = jobs[0].program;
     libName = libraryName(options.libraryName.empty() ? std::filesystem::path(options.modelPath).stem().string()
                                                       : options.libraryName);
     if (!options.libraryName.empty() && libName != options.libraryName)
@@ -196,110 +408,155 @@ void compileGraph(const ir::Graph& global, const CompileOptions& options, std::o
                                   libraryHeader(libName, program.graph, int64_t(program.ranks.size()), weights,
                                                 options.modelPath));
   }
-  std::string object = out.path("obj/program_0.o");
-  if (!library) codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, object);
-  for (const auto& e : options.emit) {
-    if (e == "obj") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, out.path("programs/program_0.o"));
-    if (e == "llvm-ir") codegen::emitProgram(program, options.codegen, codegen::EmitKind::LlvmIr, out.path("programs/program_0.ll"));
-    if (e == "asm") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Assembly, out.path("programs/program_0.s"));
+  for (const JobProgram& jp : jobs) {
+    const ir::RankProgram& program = jp.program;
+    const std::string& name = program.name;
+    std::string object = out.path("obj/" + name + ".o");
+    if (!library) codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, object);
+    for (const auto& e : options.emit) {
+      if (e == "obj") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Object, out.path("programs/" + name + ".o"));
+      if (e == "llvm-ir") codegen::emitProgram(program, options.codegen, codegen::EmitKind::LlvmIr, out.path("programs/" + name + ".ll"));
+      if (e == "asm") codegen::emitProgram(program, options.codegen, codegen::EmitKind::Assembly, out.path("programs/" + name + ".s"));
+    }
+    if (!library) {
+      std::string first = "bin/rank_" + std::to_string(program.ranks.front());
+      codegen::linkExecutable({object}, runtimeLinkOptions(), out.path(first));
+      // One SPMD program per stage: every rank's executable of the stage is the same file.
+      for (size_t r = 1; r < program.ranks.size(); ++r)
+        std::filesystem::create_hard_link(out.path(first), out.path("bin/rank_" + std::to_string(program.ranks[r])));
+    }
   }
-  if (!library) {
-    codegen::linkExecutable({object}, runtimeLinkOptions(), out.path("bin/rank_0"));
-    // One SPMD program: every rank's executable is the same file.
-    for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
-      std::filesystem::create_hard_link(out.path("bin/rank_0"), out.path("bin/rank_" + std::to_string(r)));
-    std::filesystem::remove_all(out.root() / "obj");
-  }
-  if (parallel) {
-    // What the job was compiled with, as MindSpore's infer_predict_layout gives it: per op its strategy, per
-    // parameter its layout.
+  if (!library) std::filesystem::remove_all(out.root() / "obj");
+
+  if (std::any_of(jobs.begin(), jobs.end(), [](const JobProgram& jp) { return jp.parallel.has_value(); })) {
+    // What the job was compiled with, as MindSpore's infer_predict_layout gives it: per op its strategy (and stage),
+    // per parameter its layout (a pipeline's named "<stage>-<name>", as MindSpore merges them).
     ir::StrategyMap final;
-    final.mesh = program.mesh;
-    for (const auto& op : program.graph.ops())
-      if (auto s = passes::assignedStrategy(op)) final.ops[passes::strategyKey(program.graph, op)] = *s;
-    for (ir::ValueId p : program.graph.params())
-      if (parallel->layouts[size_t(p)]) {
-        ir::ParamLayout pl;
-        pl.layout = *parallel->layouts[size_t(p)];
-        final.params[program.graph.value(p).name] = pl;
-      }
+    final.mesh = jobs[0].program.mesh;
+    for (const JobProgram& jp : jobs) {
+      for (const auto& op : jp.program.graph.ops())
+        if (auto s = passes::assignedStrategy(op)) {
+          s->stage = jp.program.pipeline.stage;
+          final.ops[passes::strategyKey(jp.program.graph, op)] = *s;
+        }
+      if (jp.parallel)
+        for (ir::ValueId p : jp.program.graph.params())
+          if (jp.parallel->layouts[size_t(p)]) {
+            ir::ParamLayout pl;
+            pl.layout = *jp.parallel->layouts[size_t(p)];
+            std::string name = jp.program.graph.value(p).name;
+            final.params[pipelined ? std::to_string(jp.program.pipeline.stage) + "-" + name : name] = pl;
+          }
+    }
     frontend::writeStrategyFile(final, out.path("strategy.json"), frontend::StrategyFormat::Shardc);
     if (!options.strategyFormat.empty() && options.strategyFormat != "shardc") {
       auto f = frontend::parseStrategyFormat(options.strategyFormat);
       frontend::writeStrategyFile(final, out.path(f == frontend::StrategyFormat::MindSporeJson ? "strategy.mindspore.json" : "strategy.ckpt"), f);
     }
   }
-  if (!options.checkpoint.empty()) {
-    writeWeightsFromCheckpoint(global, program, parallel ? &*parallel : nullptr, paramData, options, out, log);
-  } else if (parallel) {
-    for (int r : program.ranks)
-      writeWeights(program.graph, paramData, &*parallel, r, out.path("weights/rank_" + std::to_string(r) + ".bin"));
-  } else {
-    // Whole parameters on every rank: one file, linked per rank.
-    writeWeights(program.graph, paramData, nullptr, 0, out.path("weights/rank_0.bin"));
-    for (int r = 1; r < static_cast<int>(program.ranks.size()); ++r)
-      std::filesystem::create_hard_link(out.path("weights/rank_0.bin"), out.path("weights/rank_" + std::to_string(r) + ".bin"));
+  std::vector<uint64_t> weightBytes(size_t(jobRanks), 0);
+  for (const JobProgram& jp : jobs) {
+    const ir::RankProgram& program = jp.program;
+    const passes::ParallelPlan* plan = jp.parallel ? &*jp.parallel : nullptr;
+    auto weightsPath = [&](int64_t r) { return out.path("weights/rank_" + std::to_string(jp.firstRank + r) + ".bin"); };
+    if (!options.checkpoint.empty()) {
+      writeWeightsFromCheckpoint(global, program, plan, paramData, options, weightsPath, log);
+    } else if (plan) {
+      for (size_t r = 0; r < program.ranks.size(); ++r) writeWeights(program.graph, paramData, plan, int64_t(r), weightsPath(int64_t(r)));
+    } else {
+      // Whole parameters on every rank: one file, linked per rank.
+      writeWeights(program.graph, paramData, nullptr, 0, weightsPath(0));
+      for (size_t r = 1; r < program.ranks.size(); ++r) std::filesystem::create_hard_link(weightsPath(0), weightsPath(int64_t(r)));
+    }
+    for (size_t r = 0; r < program.ranks.size(); ++r)
+      weightBytes[size_t(program.ranks[r])] = uint64_t(std::filesystem::file_size(weightsPath(int64_t(r))));
+    frontend::writeFileAtomically(out.path("programs/" + program.name + ".ir"),
+                                  ir::printGraph(program.graph) +
+                                      commentLines("buffer plan\n" + passes::printBufferPlan(program.graph, program.plan)) +
+                                      commentLines(layoutLines(program.graph, plan)));
   }
-  frontend::writeFileAtomically(out.path("programs/program_0.ir"),
-                                ir::printGraph(program.graph) +
-                                    commentLines("buffer plan\n" + passes::printBufferPlan(program.graph, program.plan)) +
-                                    commentLines(layoutLines(program.graph, parallel ? &*parallel : nullptr)));
 
   nlohmann::json manifest;
   manifest["format"] = "shardc-manifest";
   manifest["version"] = 1;
   manifest["model"] = options.modelPath;
   manifest["target"] = codegen::describeTarget(options.codegen.target);
-  manifest["ranks"] = program.ranks.size();
-  manifest["mesh"] = program.mesh.shape;
+  manifest["ranks"] = jobRanks;
+  // A pipeline's mesh: the stages as its slowest axis (contiguous blocks of ranks), then each stage's own.
+  std::vector<int64_t> mesh = jobs[0].program.mesh.shape;
+  int axisShift = 0;
+  if (pipelined) {
+    mesh.insert(mesh.begin(), int64_t(jobs.size()));
+    axisShift = 1;
+  }
+  manifest["mesh"] = mesh;
   for (size_t i = 0; i < global.inputs().size(); ++i) {
-    nlohmann::json in = describeValue(global.value(global.inputs()[i]));
-    ir::ValueId local = program.graph.inputs()[i];
-    if (parallel && parallel->layouts[size_t(local)]) {
-      const ir::TensorLayout& l = *parallel->layouts[size_t(local)];
+    nlohmann::json in = describeValue(wholeBatchGraph.value(wholeBatchGraph.inputs()[i]));
+    const JobProgram& jp = jobs[0];
+    ir::ValueId local = jp.program.graph.inputs().size() > i ? jp.program.graph.inputs()[i] : -1;
+    if (!pipelined && jp.parallel && jp.parallel->layouts[size_t(local)]) {
+      const ir::TensorLayout& l = *jp.parallel->layouts[size_t(local)];
       in["layout"] = l.str();
       in["local_shape"] = l.localShape().dims;
       if (options.localInputs) {
         nlohmann::json boxes = nlohmann::json::array();
-        for (int r : program.ranks) boxes.push_back({{"offset", l.box(r).offset}, {"extent", l.box(r).extent}});
+        for (int r : jp.program.ranks) boxes.push_back({{"offset", l.box(r).offset}, {"extent", l.box(r).extent}});
         in["rank_boxes"] = boxes;
       }
     }
     manifest["inputs"].push_back(in);
   }
-  for (ir::ValueId v : global.outputs()) manifest["outputs"].push_back(describeValue(global.value(v)));
+  for (ir::ValueId v : wholeBatchGraph.outputs()) manifest["outputs"].push_back(describeValue(wholeBatchGraph.value(v)));
   // The collectives a run makes, for `shardc run` to say which cross hosts once it knows them.
   manifest["collectives"] = nlohmann::json::array();
-  for (const auto& op : program.graph.ops())
-    if ((op.kind == ir::OpKind::AllReduce || op.kind == ir::OpKind::AllGather || op.kind == ir::OpKind::ReduceScatter ||
-         op.kind == ir::OpKind::AllToAll) &&
-        op.attrs.has("bytes"))
-      manifest["collectives"].push_back({{"op", fmt::format("{} %{}", ir::opKindName(op.kind),
-                                                           program.graph.value(op.results[0]).name)},
-                                         {"axes", op.attrs.getInts("axes")},
-                                         {"bytes", op.attrs.getInt("bytes", 0)}});
-  manifest["programs"] = {{{"name", program.name},
-                           {"ranks", program.ranks},
-                           {"ir", "programs/program_0.ir"},
-                           {"arena_bytes", program.plan.arenaBytes}}};
+  for (const JobProgram& jp : jobs)
+    for (const auto& op : jp.program.graph.ops())
+      if ((op.kind == ir::OpKind::AllReduce || op.kind == ir::OpKind::AllGather || op.kind == ir::OpKind::ReduceScatter ||
+           op.kind == ir::OpKind::AllToAll) &&
+          op.attrs.has("bytes")) {
+        std::vector<int64_t> axes = op.attrs.getInts("axes");
+        for (int64_t& a : axes) a += axisShift;
+        manifest["collectives"].push_back({{"op", fmt::format("{} %{}", ir::opKindName(op.kind),
+                                                             jp.program.graph.value(op.results[0]).name)},
+                                           {"axes", axes},
+                                           {"bytes", op.attrs.getInt("bytes", 0) * M}});
+      }
+  manifest["programs"] = nlohmann::json::array();
   manifest["rank_programs"] = nlohmann::json::array();
-  for (int r : program.ranks)
-    manifest["rank_programs"].push_back({{"rank", r},
-                                         {"program", program.name},
-                                         {"executable", library ? "" : "bin/rank_" + std::to_string(r)},
-                                         {"weights", "weights/rank_" + std::to_string(r) + ".bin"}});
+  for (const JobProgram& jp : jobs) {
+    const ir::RankProgram& program = jp.program;
+    manifest["programs"].push_back({{"name", program.name},
+                                    {"ranks", program.ranks},
+                                    {"ir", "programs/" + program.name + ".ir"},
+                                    {"arena_bytes", program.plan.arenaBytes}});
+    for (int r : program.ranks)
+      manifest["rank_programs"].push_back({{"rank", r},
+                                           {"program", program.name},
+                                           {"executable", library ? "" : "bin/rank_" + std::to_string(r)},
+                                           {"weights", "weights/rank_" + std::to_string(r) + ".bin"}});
+  }
+  if (pipelined) {
+    manifest["micro_batches"] = M;
+    for (const JobProgram& jp : jobs)
+      manifest["stages"].push_back({{"stage", jp.program.pipeline.stage},
+                                    {"ranks", jp.program.ranks},
+                                    {"program", jp.program.name},
+                                    {"mesh", jp.program.mesh.shape}});
+  }
   if (library)
     manifest["library"] = {{"name", libName},
                            {"object", "lib/" + libName + ".o"},
                            {"header", "include/" + libName + ".h"},
                            {"descriptor", libName + "_program"}};
   frontend::writeFileAtomically(out.path("manifest.json"), manifest.dump(2) + "\n");
+  if (pipelined) frontend::writeFileAtomically(out.path("report.json"), pipelineReport(jobs, stageReport, weightBytes, M).dump(2) + "\n");
   out.commit();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!options.quiet)
-    log << fmt::format("shardc: compiled {} ops into {} ({} rank{}, arena {} bytes) in {:.2f} s\n", global.ops().size(),
-                       options.outDir, program.ranks.size(), program.ranks.size() == 1 ? "" : "s",
-                       program.plan.arenaBytes, seconds);
+    log << fmt::format("shardc: compiled {} ops into {} ({} rank{}{}, arena {} bytes) in {:.2f} s\n", global.ops().size(),
+                       options.outDir, jobRanks, jobRanks == 1 ? "" : "s",
+                       pipelined ? fmt::format(", {} stage(s), {} micro-batch(es)", jobs.size(), M) : "",
+                       jobs[0].program.plan.arenaBytes, seconds);
 }
 
 }  // namespace shardc::tools

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ struct CompileOptions {
   // for one whole checkpoint; empty: `strategyPath`, the --strategy file).
   std::vector<std::string> checkpoint;
   std::string checkpointStrategy, strategyPath;
+  // Pipeline parallel: the stage count (0: the strategy's stages, or none), and the micro-batches each run's batch
+  // is split into; with more than one, microBatchGraph is the model loaded with every input's dim 0 divided by it.
+  int64_t stages = 0;
+  int64_t microBatches = 1;
+  std::optional<ir::Graph> microBatchGraph;
+  // Parameter bytes per rank that a stage may hold (cut-stages); 0: no limit.
+  int64_t memoryLimit = 0;
   // Print the rank program after these passes (or "all") to the log stream.
   std::set<std::string> dumpAfter;
 };
@@ -44,7 +52,8 @@ struct CompileOptions {
 // The libraries an executable links with: the runtime's main, the runtime, MPI (set at build time).
 codegen::LinkOptions runtimeLinkOptions();
 
-// Compiles `global` (shape-inferred, canonical) for one rank into options.outDir. Progress lines go to `log`.
+// Compiles `global` (shape-inferred, canonical) into options.outDir: one program for the job, or one per pipeline
+// stage. Progress lines go to `log`.
 void compileGraph(const ir::Graph& global, const CompileOptions& options, std::ostream& log);
 
 }  // namespace shardc::tools

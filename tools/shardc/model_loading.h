@@ -30,7 +30,7 @@ std::pair<std::string, ir::Shape> parseShapeArg(const std::string& arg);
 void prepareGraph(ir::Graph& g, const passes::PassManagerOptions& options, std::ostream& dump);
 
 // Imports the model (format by extension/content), runs shape inference and canonicalize (dumping and timing to
-// err as asked), and verifies the result.
-ir::Graph loadModel(const ModelOptions& options, std::ostream& dump);
+// err as asked), and verifies the result. With microBatches > 1, every input's dim 0 is divided by it first.
+ir::Graph loadModel(const ModelOptions& options, std::ostream& dump, int64_t microBatches = 1);
 
 }  // namespace shardc::tools

@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define SHARDRT_ABI_VERSION 6
+#define SHARDRT_ABI_VERSION 7
 
 /* Element types. The numbers are part of the ABI (generated code and weight files store them). */
 typedef enum shardrt_dtype {
@@ -56,6 +56,31 @@ typedef struct shardrt_input_layout {
   const int64_t* offsets;     /* [ranks][rank]: where each rank's part starts */
 } shardrt_input_layout;
 
+/* A pipeline stage moves whole tensors between its ranks and those of other stages, one message per micro-batch. */
+typedef struct shardrt_transfer {
+  int32_t rank;   /* the rank within this stage that makes it */
+  int32_t tensor; /* send: a program output; receive: a program input, or (into_output) a model output */
+  int32_t peer;   /* the job rank on the other side */
+  int32_t tag;    /* the same on both sides */
+  int32_t into_output;
+} shardrt_transfer;
+
+/* A program that is one stage of a pipeline: its ranks are the job's [first_rank, first_rank + stage_ranks) (its
+ * collectives stay among them); it runs once per micro-batch, taking each input's micro-batch from the model's
+ * whole input or from another stage, and sending its outputs on. The model's outputs, whole, end on job rank 0. */
+typedef struct shardrt_pipeline {
+  int32_t stage, num_stages, first_rank, stage_ranks, micro_batches;
+  int32_t num_model_inputs;
+  const shardrt_tensor_desc* model_inputs; /* the whole batch; the same in every stage */
+  int32_t num_model_outputs;
+  const shardrt_tensor_desc* model_outputs;
+  const int32_t* input_sources; /* per program input: the model input it is a micro-batch of, or -1: received */
+  int32_t num_sends;
+  const shardrt_transfer* sends;
+  int32_t num_receives;
+  const shardrt_transfer* receives;
+} shardrt_pipeline;
+
 /* What the code generator emits as the constant `shardc_program` in every program object. */
 typedef struct shardrt_program {
   int32_t abi_version; /* SHARDRT_ABI_VERSION */
@@ -79,6 +104,7 @@ typedef struct shardrt_program {
   /* Called once, after the weights are bound and the arena allocated, before the first run (or NULL): writes
    * what the program derives from its weights (GEMM panels packed ahead) into the arena, past what runs use. */
   int (*prepare)(shardrt_context* ctx, void* arena, const void* const* weights);
+  const shardrt_pipeline* pipeline; /* NULL: the program is the whole job */
 } shardrt_program;
 
 /* ---- context ---------------------------------------------------------------------------------------------- */
@@ -233,7 +259,7 @@ int shardrt_model_output(const shardrt_model* model, int32_t i, shardrt_tensor_i
 int shardrt_model_set_input(shardrt_model* model, const char* name, const void* data, size_t bytes);
 /* Runs the program once; every input must have been set (they keep their values between runs). */
 int shardrt_model_predict(shardrt_model* model);
-/* Copies the output named `name` (exactly its size) after a predict. */
+/* Copies the output named `name` (exactly its size) after a predict. A pipeline's outputs are on job rank 0 only. */
 int shardrt_model_get_output(const shardrt_model* model, const char* name, void* data, size_t bytes);
 
 #ifdef __cplusplus
