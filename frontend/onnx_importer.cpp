@@ -318,6 +318,12 @@ class Importer final : public NodeContext {
       } else if (!type.shape.isStatic() && !options_.allowDynamic) {
         ir::fail("{}", dynamicDimError(in.name(), type.shape));
       }
+      if (options_.batchDivisor > 1) {
+        if (type.shape.dims.empty() || type.shape.dims[0] <= 0 || type.shape.dims[0] % options_.batchDivisor != 0)
+          ir::fail("--micro-batches {}: input '{}' is {}, its dim 0 (the batch) does not divide into {} micro-batches",
+                   options_.batchDivisor, in.name(), type.shape.str(), options_.batchDivisor);
+        type.shape.dims[0] /= options_.batchDivisor;
+      }
       bind(in.name(), g_.addInput(in.name(), type));
     }
     for (const auto& [name, shape] : options_.inputShapes)

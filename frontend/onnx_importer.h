@@ -16,6 +16,9 @@ struct ImportOptions {
   // Values of graph inputs that an operator needs at compile time (a Reshape's shape, a reduction's axes given as
   // inputs, as ONNX's test data does). The inputs stay inputs; their values must match at run time.
   std::map<std::string, ir::Tensor> inputValues;
+  // Pipeline micro-batches: every input's dim 0 (its batch) is divided by this, so that what the model computes
+  // from its input shapes (Reshape targets) is a micro-batch's.
+  int64_t batchDivisor = 1;
   // Where initializers' external data files are found: the model file's folder (importOnnxFile sets it).
   std::string externalDataDir;
 };

@@ -41,7 +41,8 @@ std::string sizeText(uint64_t bytes) {
 
 }  // namespace
 
-std::vector<std::string> resolveSliceFiles(const std::vector<std::string>& args, int64_t ranks) {
+std::vector<std::string> resolveSliceFiles(const std::vector<std::string>& args, int64_t ranks,
+                                           const std::string& needs) {
   if (args.empty()) ir::fail("no checkpoint given");
   std::vector<std::string> files;
   if (args.size() == 1 && args[0].find("{rank}") != std::string::npos) {
@@ -57,14 +58,18 @@ std::vector<std::string> resolveSliceFiles(const std::vector<std::string>& args,
     if (n == 0) ir::fail("{}: no rank_0 folder (MindSpore's layout is DIR/rank_K/*.ckpt)", dir.string());
     for (int64_t r = 0; r < n; ++r) {
       fs::path sub = dir / ("rank_" + std::to_string(r));
-      if (!fs::is_directory(sub)) ir::fail("{}: missing (the strategy has {} ranks)", sub.string(), n);
+      if (!fs::is_directory(sub)) {
+        if (needs.empty()) ir::fail("{}: missing (the strategy has {} ranks)", sub.string(), n);
+        ir::fail("{}: missing ({})", sub.string(), needs);
+      }
       files.push_back(lastCheckpointIn(sub));
     }
   } else {
     files = args;
   }
   if (ranks > 0 && int64_t(files.size()) != ranks)
-    ir::fail("{} checkpoint file(s) for a strategy of {} ranks", files.size(), ranks);
+    ir::fail("{} checkpoint file(s) for {}", files.size(),
+             needs.empty() ? fmt::format("a strategy of {} ranks", ranks) : needs);
   for (const auto& f : files)
     if (!fs::is_regular_file(f)) ir::fail("{}: no such checkpoint file", f);
   return files;

@@ -15,8 +15,10 @@
 namespace shardc::tools {
 
 // The slice files, one per rank in rank order. `ranks` (when > 0) is how many the strategy needs; a directory or
-// pattern missing one of them is an error naming it, a list of another length too.
-std::vector<std::string> resolveSliceFiles(const std::vector<std::string>& args, int64_t ranks);
+// pattern missing one of them is an error naming it, a list of another length too. `needs` says what needs
+// `ranks` files in those errors (default: "a strategy of N ranks").
+std::vector<std::string> resolveSliceFiles(const std::vector<std::string>& args, int64_t ranks,
+                                           const std::string& needs = "");
 
 // The rank count a strategy's parameter layouts are for (all must agree). Throws ir::Error naming `what` when the
 // strategy lists no parameter layouts.

@@ -54,7 +54,9 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
                   "Weights from checkpoint slices: a directory DIR/rank_K/*.ckpt, a pattern such as "
                   "ckpt/rank_{rank}/net.ckpt, or the files in rank order (default: the model's initializers)");
   cmd->add_option("--checkpoint-strategy", args->compile.checkpointStrategy,
-                  "The strategy the slices were saved with (default: --strategy), or none for one whole checkpoint");
+                  "The strategy the slices were saved with (default: --strategy), or none for one whole checkpoint. "
+                  "Pipeline training: MindSpore's merged strategy (parameters named <stage>-<name>) or the stages' "
+                  "files separated by commas; each stage's ranks hold only its parameters");
   cmd->add_option("--stages", args->compile.stages,
                   "Pipeline parallel: split the model into S stages over contiguous blocks of ranks (ranks/S each), "
                   "cut where the cost model balances them unless the strategy gives each op its stage")

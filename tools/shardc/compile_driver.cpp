@@ -72,14 +72,20 @@ void writeWeights(const ir::Graph& g, const std::map<std::string, std::shared_pt
 }
 
 // The weights of every rank from checkpoint slices, resharded from the layouts they were saved with.
-void writeWeightsFromCheckpoint(const ir::Graph& global, const ir::RankProgram& program, const passes::ParallelPlan* plan,
-                                const std::map<std::string, std::shared_ptr<const ir::Tensor>>& paramData,
-                                const CompileOptions& options, const std::function<std::string(int64_t)>& weightsPath,
-                                std::ostream& log) {
+// What training saved: its slices and the strategy (or per-stage strategies) they were saved with.
+TrainingCheckpoint openCheckpoint(const CompileOptions& options) {
   std::string strategyPath = options.checkpointStrategy.empty() ? options.strategyPath : options.checkpointStrategy;
   if (strategyPath.empty())
     ir::fail("--checkpoint: say how the slices were saved with --checkpoint-strategy (a strategy file, or none for "
              "one whole checkpoint)");
+  return openTrainingCheckpoint(options.checkpoint, strategyPath);
+}
+
+// One program's weights files (rank r's at weightsPath(r)), resharded from the training checkpoint.
+void writeWeightsFromCheckpoint(const ir::Graph& global, const ir::RankProgram& program, const passes::ParallelPlan* plan,
+                                const std::map<std::string, std::shared_ptr<const ir::Tensor>>& paramData,
+                                const TrainingCheckpoint& training, const CompileOptions& options,
+                                const std::function<std::string(int64_t)>& weightsPath, std::ostream& log) {
   CheckpointWeightsJob job;
   job.program = &program.graph;
   job.global = &global;
@@ -89,17 +95,13 @@ void writeWeightsFromCheckpoint(const ir::Graph& global, const ir::RankProgram& 
       if (plan->layouts[size_t(p)]) job.layouts[program.graph.value(p).name] = *plan->layouts[size_t(p)];
   job.modelData = &paramData;
   job.quiet = options.quiet;
-  if (strategyPath != "none") {
-    ir::StrategyMap saved = frontend::readStrategyFile(strategyPath);
-    job.sourceLayout = frontend::checkpointLayoutOf(saved, strategyRanks(saved, strategyPath));
-  }
-  auto readers = openSlices(resolveSliceFiles(options.checkpoint, job.sourceLayout.ranks));
-  job.sources = pointers(readers);
+  job.training = &training;
   job.weightsPath = weightsPath;
   frontend::ReshardStats stats = writeCheckpointWeights(job, log);
   if (!options.quiet)
-    log << fmt::format("weights from {} checkpoint file(s): {} tensors, {} bytes read\n", readers.size(), stats.tensors,
-                       stats.bytesRead);
+    log << fmt::format("weights{} from {} checkpoint file(s): {} tensors, {} bytes read\n",
+                       program.pipeline.stages ? " of stage " + std::to_string(program.pipeline.stage) : "",
+                       training.readers.size(), stats.tensors, stats.bytesRead);
 }
 
 // A micro-batch of every input is a slab of its dim 0; every output must be one of the whole batch's too, or the
@@ -455,12 +457,14 @@ void compileGraph(const ir::Graph& wholeBatchGraph, const CompileOptions& option
     }
   }
   std::vector<uint64_t> weightBytes(size_t(jobRanks), 0);
+  std::optional<TrainingCheckpoint> training;
+  if (!options.checkpoint.empty()) training = openCheckpoint(options);
   for (const JobProgram& jp : jobs) {
     const ir::RankProgram& program = jp.program;
     const passes::ParallelPlan* plan = jp.parallel ? &*jp.parallel : nullptr;
     auto weightsPath = [&](int64_t r) { return out.path("weights/rank_" + std::to_string(jp.firstRank + r) + ".bin"); };
     if (!options.checkpoint.empty()) {
-      writeWeightsFromCheckpoint(global, program, plan, paramData, options, weightsPath, log);
+      writeWeightsFromCheckpoint(global, program, plan, paramData, *training, options, weightsPath, log);
     } else if (plan) {
       for (size_t r = 0; r < program.ranks.size(); ++r) writeWeights(program.graph, paramData, plan, int64_t(r), weightsPath(int64_t(r)));
     } else {

@@ -50,19 +50,15 @@ ir::Graph loadModel(const ModelOptions& options, std::ostream& dump, int64_t mic
     auto [name, shape] = parseShapeArg(s);
     importOptions.inputShapes[name] = shape;
   }
-  ir::Graph g = frontend::importOnnxFile(options.path, importOptions);
-  if (microBatches > 1)
-    for (ir::ValueId in : g.inputs()) {
-      ir::Value& v = g.value(in);
-      if (v.type.shape.dims.empty() || v.type.shape.dims[0] % microBatches != 0)
-        ir::fail("--micro-batches {}: input '{}' is {}, its dim 0 (the batch) does not divide into {} micro-batches",
-                 microBatches, v.name, v.type.shape.str(), microBatches);
-      v.type.shape.dims[0] /= microBatches;
-    }
+  importOptions.batchDivisor = microBatches;
+  ir::Graph g;
   try {
+    g = frontend::importOnnxFile(options.path, importOptions);
     prepareGraph(g, options.passOptions, dump);
+  } catch (const ir::Unsupported&) {
+    throw;
   } catch (const ir::Error& e) {
-    if (microBatches <= 1) throw;
+    if (microBatches <= 1 || std::string(e.what()).find("--micro-batches") != std::string::npos) throw;
     ir::fail("--micro-batches {}: the model does not take a micro-batch of its inputs (a shape fixes the batch?): {}",
              microBatches, e.what());
   }
