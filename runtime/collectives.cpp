@@ -197,5 +197,6 @@ int shardrt_broadcast(shardrt_context* ctx, int32_t group, void* buf, int64_t co
 
 uint64_t shardrt_bytes_sent(const shardrt_context* ctx) { return ctx->bytesSent; }
 double shardrt_collective_seconds(const shardrt_context* ctx) { return ctx->collectiveSeconds; }
+double shardrt_compute_seconds(const shardrt_context* ctx) { return ctx->computeSeconds; }
 
 }  // extern "C"

@@ -21,6 +21,7 @@ struct shardrt_context {
   uint64_t bytesSent = 0;
   double collectiveSeconds = 0;  // time spent inside collectives
   double collectiveStart = 0;
+  double computeSeconds = 0;  // time inside the program's run function (a pipeline stage's busy time)
   // Profiling: per op run, its index and its start and end (seconds on the steady clock).
   struct OpEvent {
     int32_t op;

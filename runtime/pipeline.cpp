@@ -133,7 +133,9 @@ int PipelineRun::run(const std::vector<const void*>& modelInputs, const std::vec
       in[size_t(r.tensor)] = received_[i][size_t(m)]->p;
     }
     for (int32_t k = 0; k < p_.num_outputs; ++k) out[size_t(k)] = outputs_[size_t(k)][size_t(m)]->p;
+    double start = MPI_Wtime();
     if (p_.run(ctx_, in.data(), out.data(), arena, weights) != 0) return 1;
+    ctx_->computeSeconds += MPI_Wtime() - start;
     for (int32_t t = 0; t < pl_.num_sends; ++t) {
       const shardrt_transfer& s = pl_.sends[t];
       if (s.rank != stageRank_) continue;

@@ -166,7 +166,9 @@ int main(int argc, char** argv) {
                             typeString(ins[k].dtype, ins[k].dims, ins[k].rank) + ")");
 
   std::vector<double> times;
+  double computedBefore = 0;  // seconds computing in the warm-up runs
   for (int r = 0; r < u.warmup + u.repeat; ++r) {
+    if (r == u.warmup) computedBefore = shardrt_compute_seconds(ctx);
     if (r == u.warmup && !u.profile.empty()) shardrt_profile_start(ctx);
     auto start = std::chrono::steady_clock::now();
     if (shardrt_model_predict(model) != 0) return fail(rank, shardrt_model_error(model));
@@ -181,6 +183,14 @@ int main(int argc, char** argv) {
       path.replace(at, 6, std::to_string(rank));
     if ((perRank || rank == 0) && shardrt_profile_write(ctx, &prog, path.c_str()) != 0)
       return fail(rank, shardrt_last_error(ctx));
+  }
+  // A pipeline stage's idle time: every rank says how much of its runs it computed (the rest waited for others).
+  if ((u.repeat > 1 || u.warmup > 0) && prog.pipeline) {
+    double total = 0;
+    for (double t : times) total += t;
+    std::fprintf(stderr, "shardrt: rank %d (stage %d of %d): computing %.3f ms of %.3f ms per run\n", rank,
+                 prog.pipeline->stage, prog.pipeline->num_stages,
+                 1e3 * (shardrt_compute_seconds(ctx) - computedBefore) / u.repeat, total / double(times.size()));
   }
   if ((u.repeat > 1 || u.warmup > 0) && rank == 0) {
     std::sort(times.begin(), times.end());

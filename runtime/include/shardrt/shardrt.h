@@ -164,6 +164,9 @@ int shardrt_broadcast(shardrt_context* ctx, int32_t group, void* buf, int64_t co
 uint64_t shardrt_bytes_sent(const shardrt_context* ctx);
 /* Seconds this rank has spent inside collectives since the context was created. */
 double shardrt_collective_seconds(const shardrt_context* ctx);
+/* Seconds this rank has spent running its program (collectives included; a pipeline stage's waits for other stages
+ * not) since the context was created. */
+double shardrt_compute_seconds(const shardrt_context* ctx);
 
 /* ---- profiling ----------------------------------------------------------------------------------------------
  * A program's run function calls shardrt_op_begin/end around each of its ops (op = index into op_names); they
