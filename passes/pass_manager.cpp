@@ -22,7 +22,7 @@ const std::vector<Pass>& allPasses() {
 }
 
 const std::vector<std::string>& compilePassNames() {
-  static const std::vector<std::string> names = {"assign-strategies", "propagate-layouts", "lower-split-reductions",
+  static const std::vector<std::string> names = {"cut-stages", "assign-strategies", "propagate-layouts", "lower-split-reductions",
                                                  "insert-redistribution",
                                                  "partition", "fuse", "plan-memory"};
   return names;

@@ -1,5 +1,7 @@
 // shardc compile: a model to native executables (one per rank), their weights and a manifest.
 #include <algorithm>
+#include <filesystem>
+#include <sstream>
 #include <ostream>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +15,32 @@
 #include "tools/shardc/strategy_search_report.h"
 
 namespace shardc::tools {
+
+namespace {
+
+// One strategy file, or a pipeline's per-stage files ("a.json,b.json", each op keeping the stage its file gives it)
+// merged into one.
+ir::StrategyMap readStrategyFiles(const std::string& paths) {
+  std::vector<std::string> files;
+  std::stringstream ss(paths);
+  for (std::string f; std::getline(ss, f, ',');)
+    if (!f.empty()) files.push_back(f);
+  for (const auto& f : files)
+    if (!std::filesystem::is_regular_file(f)) ir::fail("--strategy: {}: no such file", f);
+  if (files.size() == 1) return frontend::readStrategyFile(files[0]);
+  ir::StrategyMap merged;
+  for (const auto& f : files) {
+    ir::StrategyMap s = frontend::readStrategyFile(f);
+    if (merged.mesh.rank() == 0) merged.mesh = s.mesh;
+    for (const auto& [key, op] : s.ops)
+      if (!merged.ops.emplace(key, op).second && !(merged.ops.at(key) == op))
+        ir::fail("--strategy: {} gives op '{}' another strategy than an earlier file", f, key);
+    for (const auto& [name, layout] : s.params) merged.params.emplace(name, layout);
+  }
+  return merged;
+}
+
+}  // namespace
 
 void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   struct Args {
@@ -41,8 +69,8 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->add_flag("-q,--quiet", args->compile.quiet, "No progress output");
   cmd->add_option("--ranks", args->compile.ranks, "Ranks of the job (default 1)")->check(CLI::PositiveNumber);
   cmd->add_option("--strategy", args->strategyPath,
-                  "Strategy file: MindSpore protobuf or JSON, or shardc JSON (ops without one are derived)")
-      ->check(CLI::ExistingFile);
+                  "Strategy file: MindSpore protobuf or JSON, or shardc JSON (ops without one are derived); a pipeline's "
+                  "per-stage files separated by commas");
   cmd->add_flag("--local-inputs", args->compile.localInputs,
                "Each rank reads only its own part of every input (pass --input x=x_{rank}.npy to the executables); "
                "the manifest gives each rank's box");
@@ -78,7 +106,7 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   cmd->callback([args, &out, &status] {
     args->compile.modelPath = args->model.path;
     args->compile.dumpAfter = args->model.passOptions.dumpAfter;
-    if (!args->strategyPath.empty()) args->compile.strategy = frontend::readStrategyFile(args->strategyPath);
+    if (!args->strategyPath.empty()) args->compile.strategy = readStrategyFiles(args->strategyPath);
     args->compile.strategyPath = args->strategyPath;
     if (!args->mesh.empty()) {
       ir::Shape m = parseShapeArg("mesh=" + args->mesh).second;

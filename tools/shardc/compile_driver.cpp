@@ -324,6 +324,8 @@ std::vector<JobProgram> buildStages(const ir::Graph& global, const CompileOption
     cutOptions.stageRanks = ranks / options.stages;
   }
   passes::StageCut cut = passes::cutStages(g, cutOptions);
+  if (options.dumpAfter.count("cut-stages") || options.dumpAfter.count("all"))
+    log << "// ----- after cut-stages -----\n" << ir::printGraph(g);
   int64_t S = cut.stages;
   if (ranks % S != 0)
     ir::fail("{} rank(s) do not divide into {} pipeline stages", ranks, S);
