@@ -99,6 +99,9 @@ void addConvolutionImporters(ImporterTable& t);
 void addSelectionImporters(ImporterTable& t);
 void addEinsumImporter(ImporterTable& t);
 
+// A node of the custom domain "shardc" (a rank program's collective or rank-dependent op), as its ir op.
+void importRankOp(NodeContext& c);
+
 // Helpers the parts share (onnx_op_import.cpp).
 // ir::Unsupported naming the node unless `t` is a floating-point type (formulas defined on floats only).
 void requireFloat(const NodeContext& c, ir::DType t);

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "frontend/onnx_import_context.h"
+#include "frontend/onnx_writer.h"
 #include "frontend/onnx_importer_proto.h"
 #include "frontend/onnx_tensor.h"
 #include "ir/error.h"
@@ -335,6 +336,11 @@ class Importer final : public NodeContext {
   void importNode(const onnx::NodeProto& node) {
     const auto& table = opImporters();
     auto it = isDefaultDomain(node.domain()) ? table.find(node.op_type()) : table.end();
+    if (node.domain() == kShardcOnnxDomain) {
+      if (node.output_size() == 0 || node.output(0).empty()) error("has no output");
+      importRankOp(*this);
+      return;
+    }
     if (it == table.end())
       ir::unsupported("{}: unsupported operator; supported: {}", describe(), fmt::join(supportedOnnxOps(), ", "));
     if (opset_ <= 0) ir::fail("{}: the model imports no opset of the default ONNX domain", describe());

@@ -63,9 +63,44 @@ void addIntsAttr(onnx::NodeProto* n, const std::string& name, const std::vector<
   for (int64_t x : v) a->add_ints(x);
 }
 
+// Every attribute of an ir op, as ONNX attributes of the same names (doubles become ONNX's floats).
+void addAllAttrs(onnx::NodeProto* n, const ir::Attributes& attrs) {
+  for (const auto& [name, value] : attrs.all()) {
+    if (auto* i = std::get_if<int64_t>(&value)) {
+      addIntAttr(n, name, *i);
+    } else if (auto* d = std::get_if<double>(&value)) {
+      addFloatAttr(n, name, *d);
+    } else if (auto* str = std::get_if<std::string>(&value)) {
+      auto* a = n->add_attribute();
+      a->set_name(name);
+      a->set_type(onnx::AttributeProto::STRING);
+      a->set_s(*str);
+    } else if (auto* is = std::get_if<std::vector<int64_t>>(&value)) {
+      addIntsAttr(n, name, *is);
+    } else if (auto* ds = std::get_if<std::vector<double>>(&value)) {
+      auto* a = n->add_attribute();
+      a->set_name(name);
+      a->set_type(onnx::AttributeProto::FLOATS);
+      for (double x : *ds) a->add_floats(static_cast<float>(x));
+    }
+  }
+}
+
+// Ops of a rank program that no ONNX operator expresses.
+bool isRankOp(const ir::Op& op) {
+  switch (op.kind) {
+    case OpKind::AllReduce:
+    case OpKind::AllGather:
+    case OpKind::ReduceScatter:
+    case OpKind::AllToAll:
+    case OpKind::ShardSlice: return true;
+    default: return op.attrs.has("shard_axes") || op.attrs.has("divisor");
+  }
+}
+
 class Writer {
  public:
-  Writer(const ir::Graph& g, int64_t opset) : g_(g), opset_(opset) {
+  Writer(const ir::Graph& g, int64_t opset, bool rankProgram) : g_(g), opset_(opset), rankProgram_(rankProgram) {
     for (size_t v = 0; v < g.numValues(); ++v) usedNames_.insert(g.value(static_cast<ir::ValueId>(v)).name);
   }
 
@@ -76,6 +111,11 @@ class Writer {
     auto* os = model.add_opset_import();
     os->set_domain("");
     os->set_version(opset_);
+    if (rankProgram_) {
+      auto* custom = model.add_opset_import();
+      custom->set_domain(kShardcOnnxDomain);
+      custom->set_version(1);
+    }
     graph_ = model.mutable_graph();
     graph_->set_name(g_.name);
     for (ir::ValueId v : g_.inputs()) setType(graph_->add_input(), g_.value(v));
@@ -136,6 +176,11 @@ class Writer {
     bool isOutput = false;
     for (ir::ValueId o : g_.outputs()) isOutput = isOutput || o == op.results[0];
     if (!isOutput) setType(graph_->add_value_info(), result);
+    if (rankProgram_ && isRankOp(op)) {
+      n->set_domain(kShardcOnnxDomain);
+      addAllAttrs(n, op.attrs);
+      return;
+    }
 
     switch (op.kind) {
       case OpKind::Identity:
@@ -342,26 +387,27 @@ class Writer {
 
   const ir::Graph& g_;
   int64_t opset_;
+  bool rankProgram_ = false;
   onnx::GraphProto* graph_ = nullptr;
   std::set<std::string> usedNames_;
 };
 
 }  // namespace
 
-std::string serializeOnnxModel(const ir::Graph& g, int64_t opset) {
+std::string serializeOnnxModel(const ir::Graph& g, int64_t opset, bool rankProgram) {
   if (opset < kOnnxWriterMinOpset || opset > kOnnxWriterMaxOpset)
     ir::fail("the ONNX writer writes opsets {} to {}, not {}", kOnnxWriterMinOpset, kOnnxWriterMaxOpset, opset);
-  onnx::ModelProto model = Writer(g, opset).run();
+  onnx::ModelProto model = Writer(g, opset, rankProgram).run();
   std::string bytes;
   if (!model.SerializeToString(&bytes))
     ir::fail("graph '{}': cannot serialise as an ONNX model (protobuf limit of 2 GiB?)", g.name);
   return bytes;
 }
 
-void writeOnnxModel(const ir::Graph& g, const std::string& path, int64_t opset) {
+void writeOnnxModel(const ir::Graph& g, const std::string& path, int64_t opset, bool rankProgram) {
   std::string bytes;
   try {
-    bytes = serializeOnnxModel(g, opset);
+    bytes = serializeOnnxModel(g, opset, rankProgram);
   } catch (const ir::Error& e) {
     ir::fail("{}: {}", path, e.what());
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/context.h"
+#include "runtime/weights_table.h"
 
 #include <unistd.h>
 
@@ -34,15 +35,7 @@ std::vector<int> cpusFor(const shardrt_context& ctx, int threads) {
 
 extern "C" {
 
-size_t shardrt_dtype_size(int32_t dtype) {
-  switch (dtype) {
-    case SHARDRT_F32: case SHARDRT_I32: case SHARDRT_U32: return 4;
-    case SHARDRT_F64: case SHARDRT_I64: case SHARDRT_U64: return 8;
-    case SHARDRT_I8: case SHARDRT_U8: case SHARDRT_BOOL: return 1;
-    case SHARDRT_I16: case SHARDRT_U16: case SHARDRT_F16: case SHARDRT_BF16: return 2;
-    default: return 0;
-  }
-}
+size_t shardrt_dtype_size(int32_t dtype) { return shardrt::dtypeBytes(dtype); }
 
 const char* shardrt_dtype_name(int32_t dtype) {
   static const char* names[] = {"?", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "bool", "f16", "bf16"};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/context.h"
+#include "runtime/weights_table.h"
 
 struct shardrt_weights {
   void* map = nullptr;  // our mapping, or null when the bytes are the caller's
@@ -26,29 +27,6 @@ struct shardrt_weights {
 
 namespace {
 
-class Reader {
- public:
-  Reader(const unsigned char* base, size_t size, size_t at) : base_(base), size_(size), at_(at) {}
-  bool u32(uint32_t& v) { return take(&v, 4); }
-  bool u64(uint64_t& v) { return take(&v, 8); }
-  bool bytes(std::string& s, size_t n) {
-    if (n > size_ - at_ || at_ > size_) return false;
-    s.assign(reinterpret_cast<const char*>(base_ + at_), n);
-    at_ += n;
-    return true;
-  }
-
- private:
-  bool take(void* dst, size_t n) {
-    if (at_ > size_ || n > size_ - at_) return false;
-    std::memcpy(dst, base_ + at_, n);
-    at_ += n;
-    return true;
-  }
-  const unsigned char* base_;
-  size_t size_, at_;
-};
-
 int failWith(shardrt_context* ctx, shardrt_weights* w, const char* path, const std::string& what) {
   shardrt_set_error(ctx, "%s: %s", path, what.c_str());
   shardrt_weights_close(w);
@@ -57,45 +35,10 @@ int failWith(shardrt_context* ctx, shardrt_weights* w, const char* path, const s
 
 // The header and table of a weight file whose bytes are at base (w->size of them).
 int parse(shardrt_context* ctx, shardrt_weights* w, const unsigned char* base, const char* path, shardrt_weights** out) {
-  if (std::memcmp(base, "SHARDCW1", 8) != 0) return failWith(ctx, w, path, "not a shardc weight file (bad magic)");
-  Reader h(base, w->size, 8);
-  uint32_t version = 0, count = 0;
-  uint64_t tableOffset = 0, tableBytes = 0, dataOffset = 0;
-  h.u32(version);
-  h.u32(count);
-  h.u64(tableOffset);
-  h.u64(tableBytes);
-  h.u64(dataOffset);
-  if (version != 1) return failWith(ctx, w, path, "unsupported weight file version " + std::to_string(version));
-  if (tableOffset > w->size || tableBytes > w->size - tableOffset || dataOffset > w->size)
-    return failWith(ctx, w, path, "the table lies outside the file (truncated?)");
-  Reader t(base, tableOffset + tableBytes, tableOffset);
-  for (uint32_t i = 0; i < count; ++i) {
-    shardrt_weights::Entry e;
-    uint32_t nameLen = 0, dtype = 0, rank = 0;
-    uint64_t offset = 0;
-    std::string where = "entry " + std::to_string(i);
-    if (!t.u32(nameLen) || nameLen > 65536 || !t.bytes(e.name, nameLen) || !t.u32(dtype) || !t.u32(rank) || rank > 64)
-      return failWith(ctx, w, path, where + ": the table is truncated");
-    where += " ('" + e.name + "')";
-    e.dtype = static_cast<int32_t>(dtype);
-    size_t elem = shardrt_dtype_size(e.dtype);
-    if (elem == 0) return failWith(ctx, w, path, where + ": unknown element type " + std::to_string(dtype));
-    unsigned __int128 count128 = 1;
-    for (uint32_t d = 0; d < rank; ++d) {
-      uint64_t dim = 0;
-      if (!t.u64(dim)) return failWith(ctx, w, path, where + ": the table is truncated");
-      e.dims.push_back(static_cast<int64_t>(dim));
-      count128 *= dim;
-    }
-    if (!t.u64(offset) || !t.u64(e.nbytes)) return failWith(ctx, w, path, where + ": the table is truncated");
-    if (count128 * elem != e.nbytes)
-      return failWith(ctx, w, path, where + ": " + std::to_string(e.nbytes) + " bytes do not match its shape");
-    if (offset > w->size - dataOffset || e.nbytes > w->size - dataOffset - offset)
-      return failWith(ctx, w, path, where + ": its data lies outside the file (truncated?)");
-    e.data = base + dataOffset + offset;
-    w->entries.push_back(std::move(e));
-  }
+  std::vector<shardrt::WeightsTableEntry> table;
+  std::string error = shardrt::parseWeightsTable(base, w->size, table);
+  if (!error.empty()) return failWith(ctx, w, path, error);
+  for (auto& t : table) w->entries.push_back({std::move(t.name), t.dtype, std::move(t.dims), base + t.offset, t.nbytes});
   *out = w;
   return 0;
 }

@@ -28,5 +28,6 @@ void addReshardCommand(CLI::App& app, std::ostream& out, int& status);
 void addSearchCommand(CLI::App& app, std::ostream& out, int& status);
 void addCalibrateCommand(CLI::App& app, std::ostream& out, int& status);
 void addSimulateCommand(CLI::App& app, std::ostream& out, int& status);
+void addExportCommand(CLI::App& app, std::ostream& out, int& status);
 
 }  // namespace shardc::tools

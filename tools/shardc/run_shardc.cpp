@@ -20,6 +20,7 @@ int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostr
   addRunCommand(app, out, status);
   addGraphCommand(app, out, status);
   addShardCommand(app, out, status);
+  addExportCommand(app, out, status);
   addReshardCommand(app, out, status);
   addSearchCommand(app, out, status);
   addCalibrateCommand(app, out, status);
