@@ -125,7 +125,7 @@ void emitCollective(LoopBuilder& lb, const CollectiveArgs& a) {
     }
     case ir::OpKind::ShardSlice: {
       size_t d = static_cast<size_t>(a.op.attrs.getInt("dim", 0));
-      llvm::Value* index = meshCoordinate(lb, a.ctx, a.mesh, a.op.attrs.getInts("axes"));
+      llvm::Value* index = a.position >= 0 ? lb.i64(a.position) : meshCoordinate(lb, a.ctx, a.mesh, a.op.attrs.getInts("axes"));
       llvm::Value* base = b.CreateMul(index, lb.i64(R.dims[d] * sS[d]));
       lb.loopNest(R.dims, [&](const std::vector<llvm::Value*>& ivs) {
         llvm::Value* src = b.CreateAdd(base, lb.linearIndex(ivs, sS));

@@ -21,6 +21,7 @@ struct CollectiveArgs {
   int32_t group;         // runtime group id for the op's axes
   // Emits the check of a runtime call's return code (returning it from run when non-zero).
   std::function<void(llvm::Value*)> checkStatus;
+  int64_t position = -1;  // the rank's place in its group when known at compile time (a per-rank program)
 };
 
 void emitCollective(LoopBuilder& lb, const CollectiveArgs& a);

@@ -265,11 +265,28 @@ class ProgramEmitter {
   }
 
   int32_t groupFor(const ir::Op& op) {
+    // Groups named by their ranks come first (ids 1..), the groups along mesh axes after them.
+    if (op.attrs.has("group_ranks")) {
+      std::vector<int64_t> ranks = op.attrs.getInts("group_ranks");
+      for (size_t i = 0; i < p_.rankGroups.size(); ++i)
+        if (p_.rankGroups[i] == ranks) return static_cast<int32_t>(i + 1);
+      ir::fail("{}: its group is not among the program's rank groups", ir::describeOp(g_, op));
+    }
+    int32_t first = static_cast<int32_t>(p_.rankGroups.size()) + 1;
     uint32_t mask = axesMask(op);
     for (size_t i = 0; i < groupMasks_.size(); ++i)
-      if (groupMasks_[i] == mask) return static_cast<int32_t>(i + 1);
+      if (groupMasks_[i] == mask) return first + static_cast<int32_t>(i);
     groupMasks_.push_back(mask);
-    return static_cast<int32_t>(groupMasks_.size());
+    return first + static_cast<int32_t>(groupMasks_.size() - 1);
+  }
+
+  // A per-rank program knows its place in each group when it is compiled: the index of its rank in group_ranks.
+  int64_t staticPosition(const ir::Op& op) const {
+    if (p_.jobRank < 0 || !op.attrs.has("group_ranks")) return -1;
+    std::vector<int64_t> ranks = op.attrs.getInts("group_ranks");
+    auto it = std::find(ranks.begin(), ranks.end(), p_.jobRank);
+    if (it == ranks.end()) ir::fail("{}: rank {} is not in its group", ir::describeOp(g_, op), p_.jobRank);
+    return it - ranks.begin();
   }
 
   void emitCollectiveOp(size_t index, const ir::Op& op, llvm::Function* run) {
@@ -286,7 +303,7 @@ class ProgramEmitter {
     };
     LoopBuilder lb(b_, run);
     CollectiveArgs args{g_, op, p_.mesh, run->getArg(0), pointerTo(op.operands[0]), pointerTo(op.results[0]),
-                        scratch, groupFor(op), check};
+                        scratch, groupFor(op), check, staticPosition(op)};
     emitCollective(lb, args);
     needsMpi_ = true;
   }
@@ -301,7 +318,9 @@ class ProgramEmitter {
     std::vector<int64_t> axes = op.attrs.getInts("shard_axes");
     int64_t parts = 1;
     for (int64_t a : axes) parts *= p_.mesh.shape[size_t(a)];
-    llvm::Value* start = b_.CreateMul(meshCoordinate(lb, run->getArg(0), p_.mesh, axes), lb.i64(local));
+    int64_t position = staticPosition(op);
+    llvm::Value* start = b_.CreateMul(position >= 0 ? lb.i64(position) : meshCoordinate(lb, run->getArg(0), p_.mesh, axes),
+                                      lb.i64(local));
     KernelArgs args{g_, op, {pointerTo(op.operands[0]), pointerTo(op.operands[1])}, {pointerTo(op.results[0])}};
     emitGather(lb, args, start, local * parts);
     needsMpi_ = true;
@@ -383,7 +402,7 @@ class ProgramEmitter {
     for (ValueId v : g_.outputs()) outputs.push_back(describe(v));
     for (ValueId v : g_.params()) weights.push_back(describe(v));
     ProgramDescription d{p_.name, inputs, outputs, weights, arenaEnd_,
-                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_, symbol_, {}, {}, std::nullopt};
+                         needsMpi_ || p_.mesh.numRanks() > 1, p_.mesh.shape, groupMasks_, opNames_, symbol_, {}, {}, std::nullopt, p_.rankGroups};
     for (const auto& in : p_.partialInputs) {
       d.inputGlobalDims.push_back(in.globalDims);
       d.inputOffsets.push_back(in.offsets);

@@ -15,7 +15,7 @@ namespace {
 // The runtime's ABI numbers (runtime/include/shardrt/shardrt.h). codegen may not include the runtime's header;
 // tests/codegen/runtime_abi_test.cpp checks the element type codes against it, and every generated executable
 // checks the ABI version when it starts.
-constexpr int32_t kAbiVersion = 7;
+constexpr int32_t kAbiVersion = 8;
 enum RuntimeDType : int32_t {
   SHARDRT_F32 = 1, SHARDRT_F64, SHARDRT_I8, SHARDRT_I16, SHARDRT_I32, SHARDRT_I64, SHARDRT_U8, SHARDRT_U16,
   SHARDRT_U32, SHARDRT_U64, SHARDRT_BOOL, SHARDRT_F16, SHARDRT_BF16
@@ -29,12 +29,13 @@ llvm::StructType* tensorDescType(llvm::LLVMContext& c) {
 }
 
 // Mirrors shardrt_program (see shardrt.h): abi_version, name, inputs, outputs, weights, arena_bytes, needs_mpi,
-// mesh_rank, mesh_shape, num_groups, group_masks, run, num_ops, op_names, input_layouts, prepare, pipeline.
+// mesh_rank, mesh_shape, num_groups, group_masks, run, num_ops, op_names, input_layouts, prepare, pipeline,
+// num_rank_groups, rank_group_offsets, rank_group_ranks.
 llvm::StructType* programType(llvm::LLVMContext& c) {
   auto* ptr = llvm::PointerType::getUnqual(c);
   auto* i32 = llvm::Type::getInt32Ty(c);
   auto* i64 = llvm::Type::getInt64Ty(c);
-  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr, i32, ptr, ptr, ptr, ptr});
+  return llvm::StructType::get(c, {i32, ptr, i32, ptr, i32, ptr, i32, ptr, i64, i32, i32, ptr, i32, ptr, ptr, i32, ptr, ptr, ptr, ptr, i32, ptr, ptr});
 }
 
 }  // namespace
@@ -152,6 +153,12 @@ void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Functi
              llvm::ConstantInt::get(i32, p.receives.size()), transfers(p.receives, "shardc.receives")}),
         "shardc.pipeline");
   }
+  std::vector<llvm::Constant*> groupOffsets{llvm::ConstantInt::get(i32, 0)}, groupRanks;
+  for (const auto& group : d.rankGroups) {
+    for (int64_t r : group) groupRanks.push_back(llvm::ConstantInt::get(i32, uint64_t(r)));
+    groupOffsets.push_back(llvm::ConstantInt::get(i32, groupRanks.size()));
+  }
+  if (d.rankGroups.empty()) groupOffsets.clear();
   auto* progTy = programType(c);
   llvm::Constant* init = llvm::ConstantStruct::get(
       progTy, {llvm::ConstantInt::get(i32, kAbiVersion), string(d.name, "shardc.name"),
@@ -164,7 +171,9 @@ void RuntimeAbi::emitProgramDescriptor(const ProgramDescription& d, llvm::Functi
                llvm::ConstantInt::get(i32, d.opNames.size()), constantArray(b.getPtrTy(), opNames, "shardc.ops"),
                inputLayouts,
                prepare ? static_cast<llvm::Constant*>(prepare) : llvm::ConstantPointerNull::get(b.getPtrTy()),
-               pipeline});
+               pipeline, llvm::ConstantInt::get(i32, d.rankGroups.size()),
+               constantArray(i32, groupOffsets, "shardc.rank_group_offsets"),
+               constantArray(i32, groupRanks, "shardc.rank_group_ranks")});
   new llvm::GlobalVariable(m_, progTy, true, llvm::GlobalValue::ExternalLinkage, init, d.symbol);
 }
 

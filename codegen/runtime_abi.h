@@ -51,6 +51,7 @@ struct ProgramDescription {
   std::vector<std::vector<int64_t>> inputGlobalDims;
   std::vector<std::vector<std::vector<int64_t>>> inputOffsets;
   std::optional<PipelineDescription> pipeline;  // a pipeline stage's program
+  std::vector<std::vector<int64_t>> rankGroups;  // groups by their job ranks (ids 1.., before the axis groups)
 };
 
 class RuntimeAbi {

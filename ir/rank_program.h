@@ -40,6 +40,12 @@ struct RankProgram {
   };
   std::vector<PartialInput> partialInputs;
 
+  // Programs compiled per rank (each rank's own graph, --per-rank): the job rank this program is, and every group of
+  // ranks any rank's collectives name (`group_ranks`), the same list in every rank's program so that all ranks
+  // create the groups in one order.
+  int64_t jobRank = -1;
+  std::vector<std::vector<int64_t>> rankGroups;
+
   // A pipeline stage's program (pipeline.stages > 1 or pipeline.microBatches > 1): where its inputs come from and
   // where its outputs go, micro-batch by micro-batch. Empty (stages 0) for a program that is the whole job.
   struct Transfer {

@@ -35,6 +35,10 @@ bool prepare(shardrt_context* ctx, int32_t group, int32_t dtype, MPI_Datatype& t
     shardrt_set_error(ctx, "%s: no group %d", what, group);
     return false;
   }
+  if (comm(ctx->groups[size_t(group)]) == MPI_COMM_NULL) {
+    shardrt_set_error(ctx, "%s: rank %d is not in group %d", what, ctx->rank, group);
+    return false;
+  }
   if (!mpiType(dtype, t)) {
     shardrt_set_error(ctx, "%s: element type %s cannot be communicated", what, shardrt_dtype_name(dtype));
     return false;
@@ -84,7 +88,7 @@ void shardrt_mpi_detach(shardrt_context* ctx) {
   if (ctx->job) ctx->groups.push_back(ctx->job);
   ctx->job = nullptr;
   for (void* g : ctx->groups) {
-    MPI_Comm_free(&comm(g));
+    if (comm(g) != MPI_COMM_NULL) MPI_Comm_free(&comm(g));
     delete static_cast<MPI_Comm*>(g);
   }
   ctx->groups.clear();
@@ -131,8 +135,29 @@ int shardrt_group_create(shardrt_context* ctx, const int64_t* mesh, int32_t mesh
   return 0;
 }
 
+int shardrt_group_create_ranks(shardrt_context* ctx, const int32_t* ranks, int32_t count, int32_t* group) {
+  if (!ctx->usesMpi) {
+    shardrt_set_error(ctx, "shardrt_group_create_ranks: the context was created without MPI");
+    return 1;
+  }
+  int position = -1;
+  for (int32_t i = 0; i < count; ++i)
+    if (ranks[i] == ctx->rank) position = i;
+  auto* g = new MPI_Comm;
+  int rc = MPI_Comm_split(comm(ctx->groups[0]), position >= 0 ? 0 : MPI_UNDEFINED, position, g);
+  if (check(ctx, rc, "MPI_Comm_split")) {
+    delete g;
+    return 1;
+  }
+  if (*g != MPI_COMM_NULL) MPI_Comm_set_errhandler(*g, MPI_ERRORS_RETURN);
+  ctx->groups.push_back(g);
+  *group = static_cast<int32_t>(ctx->groups.size() - 1);
+  return 0;
+}
+
 int32_t shardrt_group_size(const shardrt_context* ctx, int32_t group) {
   if (!ctx->usesMpi || group < 0 || static_cast<size_t>(group) >= ctx->groups.size()) return 0;
+  if (comm(ctx->groups[size_t(group)]) == MPI_COMM_NULL) return 0;
   int n = 0;
   MPI_Comm_size(comm(ctx->groups[size_t(group)]), &n);
   return n;

@@ -226,6 +226,12 @@ int shardrt_model_open(const shardrt_program* program, const shardrt_model_optio
     return failOpen("the program was compiled for " + std::to_string(meshRanks) + " ranks, the job has " +
                     std::to_string(m->ctx->worldSize));
   }
+  for (int32_t i = 0; i < program->num_rank_groups; ++i) {
+    int32_t id = 0;
+    const int32_t* ranks = program->rank_group_ranks + program->rank_group_offsets[i];
+    if (shardrt_group_create_ranks(m->ctx, ranks, program->rank_group_offsets[i + 1] - program->rank_group_offsets[i], &id) != 0)
+      return failOpen(shardrt_last_error(m->ctx));
+  }
   for (int32_t i = 0; i < program->num_groups; ++i) {
     int32_t id = 0;
     if (shardrt_group_create(m->ctx, program->mesh_shape, program->mesh_rank, program->group_masks[i], &id) != 0)

@@ -95,6 +95,38 @@ TEST(CliExport, MegatronGptRankProgramsReproduceTheModel) {
   std::remove(model.c_str());
 }
 
+// The exported rank programs compiled back, each rank's file its own program (`--per-rank`), run as one job under
+// mpirun: collectives over the groups their group_ranks name, the vocabulary split and the head split placed by
+// each rank's position known when it is compiled.
+TEST(CliExport, RankProgramsCompilePerRankAndRunAsOneJob) {
+  TempDir dir("export_per_rank");
+  std::string model = testing::gpt::GptBuilder().build();
+  std::ofstream(dir / "tp.json") << R"({"format": "shardc-strategy", "version": 1, "ops": {
+    "Gather_wte": {"strategy": [[2, 1], [1, 1]]},
+    "MatMul_h0.q.w": {"strategy": [[1, 1, 1], [1, 2]]}, "MatMul_h0.k.w": {"strategy": [[1, 1, 1], [1, 2]]},
+    "MatMul_h0.v.w": {"strategy": [[1, 1, 1], [1, 2]]}, "MatMul_h0.fc1.w": {"strategy": [[1, 1, 1], [1, 2]]},
+    "MatMul_h0.o.w": {"strategy": [[1, 1, 2], [2, 1]]}, "MatMul_h0.fc2.w": {"strategy": [[1, 1, 2], [2, 1]]},
+    "h0.qk": {"strategy": [[1, 2, 1, 1], [1, 2, 1, 1]]}, "h0.av": {"strategy": [[1, 2, 1, 1], [1, 2, 1, 1]]}}})";
+  ASSERT_EQ(runCli({"compile", model, "--ranks", "4", "--strategy", dir / "tp.json", "-o", dir / "out", "-q"}).status, 0);
+  ASSERT_EQ(runCli({"export", dir / "out", "-q"}).status, 0);
+  auto c = runCli({"compile", "--per-rank", dir / "out/export/rank_{rank}.onnx", "-o", dir / "per_rank", "-q"});
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_EQ(std::filesystem::hard_link_count(dir / "per_rank/bin/rank_1"), 1u);  // four programs of their own
+  std::vector<ir::Tensor> ids = testing::gpt::tokens();
+  frontend::writeNpy(dir / "ids.npy", ids[0]);
+  std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 " +
+                    std::string(SHARDC_BINARY_DIR) + "/tools/shardc run " + (dir / "per_rank") +
+                    " --timeout 60 -- --input ids=" + (dir / "ids.npy") + " --output-dir " +
+                    (dir / "run") + " > " + (dir / "log") + " 2>&1 < /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  ir::Tensor expected = ir::interpret(frontend::importOnnxFile(model), ids)[0];
+  EXPECT_EQ(tools::compareTensors(frontend::readNpy(dir / "run/logits.npy"), expected, {1e-4, 1e-4}), "");
+  auto bad = runCli({"compile", "--per-rank", dir / "out/export/rank.onnx", "-o", dir / "none"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("the pattern has no {rank}"), std::string::npos) << bad.err;
+  std::remove(model.c_str());
+}
+
 TEST(CliExport, AModelsGlobalGraph) {
   TempDir dir("export_global");
   ir::Graph mlp = tools::buildDemoMlp(1);

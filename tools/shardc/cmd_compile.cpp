@@ -52,7 +52,11 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("compile", "Compile a model into native executables, one per rank");
-  cmd->add_option("model", args->model.path, "The model (.onnx)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("model", args->model.path, "The model (.onnx, .mindir)")->check(CLI::ExistingFile);
+  cmd->add_option("--per-rank", args->compile.perRank,
+                  "Instead of a model: each rank's already partitioned graph, a pattern such as "
+                  "'export/rank_{rank}.onnx' or 'net_rank_{rank}.mindir' (ranks 0.. as --ranks says, or as exist); "
+                  "collectives run over the ranks their group_ranks name");
   cmd->add_option("-o,--output", args->compile.outDir, "The output directory (replaced only when complete)")
       ->required();
   cmd->add_option("--emit", args->compile.emit,
@@ -104,6 +108,19 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
       ->check(CLI::ExistingFile);
   addModelOptions(*cmd, args->model);
   cmd->callback([args, &out, &status] {
+    if (!args->compile.perRank.empty()) {
+      if (!args->model.path.empty()) ir::fail("compile: give a model or --per-rank, not both");
+      args->compile.dumpAfter = args->model.passOptions.dumpAfter;
+      args->compile.loadRankGraph = [args, &out](const std::string& path) {
+        ModelOptions m = args->model;
+        m.path = path;
+        return loadModel(m, out);
+      };
+      compilePerRank(args->compile, out);
+      status = 0;
+      return;
+    }
+    if (args->model.path.empty()) ir::fail("compile: give the model (or --per-rank PATTERN)");
     args->compile.modelPath = args->model.path;
     args->compile.dumpAfter = args->model.passOptions.dumpAfter;
     if (!args->strategyPath.empty()) args->compile.strategy = readStrategyFiles(args->strategyPath);

@@ -7,12 +7,14 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "codegen/runtime_abi.h"
@@ -21,6 +23,7 @@
 #include "ir/error.h"
 #include "ir/printer.h"
 #include "ir/tensor_box.h"
+#include "ir/type_inference.h"
 #include "passes/assign_strategies.h"
 #include "passes/cut_stages.h"
 #include "passes/split_stages.h"
@@ -167,6 +170,9 @@ struct JobProgram {
   std::optional<passes::ParallelPlan> parallel;
   int firstRank = 0;  // the job's rank of its rank 0
   passes::StageGraph stage;  // a pipeline stage: where its inputs come from
+  // A program compiled from its rank's own graph (--per-rank): its parameters' data (names may repeat across ranks
+  // with other slices).
+  std::map<std::string, std::shared_ptr<const ir::Tensor>> ownParams;
 };
 
 // The parallel passes and the memory plan: `graph` over `ranks` ranks (`mesh` when given).
@@ -365,33 +371,14 @@ std::vector<JobProgram> buildStages(const ir::Graph& global, const CompileOption
 
 }  // namespace
 
-void compileGraph(const ir::Graph& wholeBatchGraph, const CompileOptions& options, std::ostream& log) {
-  auto start = std::chrono::steady_clock::now();
-  const int64_t M = std::max<int64_t>(options.microBatches, 1);
-  const ir::Graph& global = M > 1 ? *options.microBatchGraph : wholeBatchGraph;
-  if (M > 1) checkMicroBatches(wholeBatchGraph, global, M);
-  bool staged = false;
-  for (const auto& [key, op] : options.strategy.ops) staged = staged || op.stage > 0;
-  bool pipelined = options.stages > 1 || M > 1 || staged;
-  bool library = std::find(options.emit.begin(), options.emit.end(), "lib") != options.emit.end();
-  if (pipelined && library)
-    ir::fail("--emit lib: a pipeline (--stages, --micro-batches or stages in the strategy) is one program per stage; "
-             "only whole-job programs can be embedded");
-  if (pipelined && options.localInputs)
-    ir::fail("--local-inputs: pipeline stages take whole inputs (a stage's ranks hold its inputs whole)");
+namespace {
 
-  std::map<std::string, std::shared_ptr<const ir::Tensor>> paramData;
-  for (ir::ValueId p : global.params()) paramData[global.value(p).name] = global.value(p).data;
-  StageReport stageReport;
-  std::vector<JobProgram> jobs;
-  if (pipelined) {
-    jobs = buildStages(global, options, stageReport, log);
-    planTransfers(jobs, global, M);
-  } else {
-    jobs.resize(1);
-    jobs[0].program.name = "program_0";
-    buildProgram(jobs[0], global, options, options.ranks, options.mesh, true, log);
-  }
+// Everything a compile writes, from its programs: executables (or the library), weights, strategy, program IR,
+// manifest and report, into OUT atomically.
+void emitJob(std::vector<JobProgram>& jobs, const ir::Graph& global, const ir::Graph& wholeBatchGraph,
+             const std::map<std::string, std::shared_ptr<const ir::Tensor>>& paramData, const CompileOptions& options,
+             bool pipelined, bool library, int64_t M, const StageReport& stageReport,
+             std::chrono::steady_clock::time_point start, std::ostream& log) {
   int64_t jobRanks = 0;
   for (const auto& jp : jobs) jobRanks += int64_t(jp.program.ranks.size());
 
@@ -464,14 +451,15 @@ void compileGraph(const ir::Graph& wholeBatchGraph, const CompileOptions& option
   for (const JobProgram& jp : jobs) {
     const ir::RankProgram& program = jp.program;
     const passes::ParallelPlan* plan = jp.parallel ? &*jp.parallel : nullptr;
+    const auto& data = jp.ownParams.empty() ? paramData : jp.ownParams;
     auto weightsPath = [&](int64_t r) { return out.path("weights/rank_" + std::to_string(jp.firstRank + r) + ".bin"); };
     if (!options.checkpoint.empty()) {
-      writeWeightsFromCheckpoint(global, program, plan, paramData, *training, options, weightsPath, log);
+      writeWeightsFromCheckpoint(global, program, plan, data, *training, options, weightsPath, log);
     } else if (plan) {
-      for (size_t r = 0; r < program.ranks.size(); ++r) writeWeights(program.graph, paramData, plan, int64_t(r), weightsPath(int64_t(r)));
+      for (size_t r = 0; r < program.ranks.size(); ++r) writeWeights(program.graph, data, plan, int64_t(r), weightsPath(int64_t(r)));
     } else {
       // Whole parameters on every rank: one file, linked per rank.
-      writeWeights(program.graph, paramData, nullptr, 0, weightsPath(0));
+      writeWeights(program.graph, data, nullptr, 0, weightsPath(0));
       for (size_t r = 1; r < program.ranks.size(); ++r) std::filesystem::create_hard_link(weightsPath(0), weightsPath(int64_t(r)));
     }
     for (size_t r = 0; r < program.ranks.size(); ++r)
@@ -563,6 +551,92 @@ void compileGraph(const ir::Graph& wholeBatchGraph, const CompileOptions& option
                        options.outDir, jobRanks, jobRanks == 1 ? "" : "s",
                        pipelined ? fmt::format(", {} stage(s), {} micro-batch(es)", jobs.size(), M) : "",
                        jobs[0].program.plan.arenaBytes, seconds);
+}
+
+}  // namespace
+
+void compileGraph(const ir::Graph& wholeBatchGraph, const CompileOptions& options, std::ostream& log) {
+  auto start = std::chrono::steady_clock::now();
+  const int64_t M = std::max<int64_t>(options.microBatches, 1);
+  const ir::Graph& global = M > 1 ? *options.microBatchGraph : wholeBatchGraph;
+  if (M > 1) checkMicroBatches(wholeBatchGraph, global, M);
+  bool staged = false;
+  for (const auto& [key, op] : options.strategy.ops) staged = staged || op.stage > 0;
+  bool pipelined = options.stages > 1 || M > 1 || staged;
+  bool library = std::find(options.emit.begin(), options.emit.end(), "lib") != options.emit.end();
+  if (pipelined && library)
+    ir::fail("--emit lib: a pipeline (--stages, --micro-batches or stages in the strategy) is one program per stage; "
+             "only whole-job programs can be embedded");
+  if (pipelined && options.localInputs)
+    ir::fail("--local-inputs: pipeline stages take whole inputs (a stage's ranks hold its inputs whole)");
+
+  std::map<std::string, std::shared_ptr<const ir::Tensor>> paramData;
+  for (ir::ValueId p : global.params()) paramData[global.value(p).name] = global.value(p).data;
+  StageReport stageReport;
+  std::vector<JobProgram> jobs;
+  if (pipelined) {
+    jobs = buildStages(global, options, stageReport, log);
+    planTransfers(jobs, global, M);
+  } else {
+    jobs.resize(1);
+    jobs[0].program.name = "program_0";
+    buildProgram(jobs[0], global, options, options.ranks, options.mesh, true, log);
+  }
+  emitJob(jobs, global, wholeBatchGraph, paramData, options, pipelined, library, M, stageReport, start, log);
+}
+
+void compilePerRank(const CompileOptions& options, std::ostream& log) {
+  auto start = std::chrono::steady_clock::now();
+  if (std::find(options.emit.begin(), options.emit.end(), "lib") != options.emit.end())
+    ir::fail("--emit lib: --per-rank programs are one per rank; only whole-job programs can be embedded");
+  if (options.stages > 1 || options.microBatches > 1 || !options.strategy.ops.empty() || options.localInputs)
+    ir::fail("--per-rank: each rank's graph is already partitioned (no --strategy, --stages, --micro-batches or "
+             "--local-inputs)");
+  // The files rank_0, rank_1, ... as many as --ranks says, or as exist.
+  std::vector<std::string> files;
+  for (int64_t r = 0;; ++r) {
+    std::string f = options.perRank;
+    for (size_t at = f.find("{rank}"); at != std::string::npos; at = f.find("{rank}")) f.replace(at, 6, std::to_string(r));
+    if (f == options.perRank) ir::fail("--per-rank '{}': the pattern has no {{rank}}", options.perRank);
+    bool wanted = options.ranks > 1 ? r < options.ranks : true;
+    if (!wanted) break;
+    if (!std::filesystem::exists(f)) {
+      if (options.ranks > 1 || r == 0) ir::fail("--per-rank: {}: no such file (rank {})", f, r);
+      break;
+    }
+    files.push_back(f);
+  }
+  const int64_t N = int64_t(files.size());
+  std::vector<ir::Graph> graphs;
+  for (const auto& f : files) graphs.push_back(options.loadRankGraph(f));
+  // Every group any rank names, in one order for all.
+  std::set<std::vector<int64_t>> groups;
+  for (int64_t r = 0; r < N; ++r)
+    for (const ir::Op& op : graphs[size_t(r)].ops())
+      if (op.attrs.has("group_ranks")) {
+        std::vector<int64_t> g = op.attrs.getInts("group_ranks");
+        if (std::find(g.begin(), g.end(), r) == g.end())
+          ir::fail("{}: {}: its group {} does not hold rank {}", files[size_t(r)], ir::describeOp(graphs[size_t(r)], op),
+                   fmt::format("[{}]", fmt::join(g, ", ")), r);
+        for (int64_t m : g)
+          if (m < 0 || m >= N) ir::fail("{}: {}: group rank {} is not one of the {} ranks", files[size_t(r)],
+                                        ir::describeOp(graphs[size_t(r)], op), m, N);
+        groups.insert(g);
+      }
+  std::vector<JobProgram> jobs(static_cast<size_t>(N));
+  for (int64_t r = 0; r < N; ++r) {
+    JobProgram& jp = jobs[size_t(r)];
+    jp.firstRank = int(r);
+    jp.program.name = "program_" + std::to_string(r);
+    for (ir::ValueId p : graphs[size_t(r)].params()) jp.ownParams[graphs[size_t(r)].value(p).name] = graphs[size_t(r)].value(p).data;
+    buildProgram(jp, graphs[size_t(r)], options, 1, {}, false, log);
+    jp.program.mesh = ir::DeviceMesh({N});
+    jp.program.jobRank = r;
+    jp.program.rankGroups.assign(groups.begin(), groups.end());
+  }
+  CompileOptions o = options;
+  o.modelPath = options.perRank;
+  emitJob(jobs, graphs[0], graphs[0], jobs[0].ownParams, o, false, false, 1, {}, start, log);
 }
 
 }  // namespace shardc::tools

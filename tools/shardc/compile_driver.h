@@ -1,6 +1,7 @@
 // shardc compile's work: from a global graph to OUT/ (manifest, executables, weights, program IR), atomically.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <set>
@@ -45,9 +46,17 @@ struct CompileOptions {
   std::optional<ir::Graph> microBatchGraph;
   // Parameter bytes per rank that a stage may hold (cut-stages); 0: no limit.
   int64_t memoryLimit = 0;
+  // Each rank's own, already partitioned graph (`shardc export`'s rank_K.onnx, MindSpore's per-rank MindIR): the
+  // file pattern with {rank}, and how to load one file.
+  std::string perRank;
+  std::function<ir::Graph(const std::string& path)> loadRankGraph;
   // Print the rank program after these passes (or "all") to the log stream.
   std::set<std::string> dumpAfter;
 };
+
+// Compiles each rank's own graph (options.perRank) into its own program, run as one job: collectives over the
+// groups their `group_ranks` name.
+void compilePerRank(const CompileOptions& options, std::ostream& log);
 
 // The libraries an executable links with: the runtime's main, the runtime, MPI (set at build time).
 codegen::LinkOptions runtimeLinkOptions();

@@ -97,6 +97,8 @@ ir::Graph loadRankProgram(const std::string& outDir, int64_t rank) {
     v.data = std::make_shared<const ir::Tensor>(weights.tensor(v.name, v.type));
   }
   for (ir::Op& op : g.ops()) {
+    // What placed the op in the job (its strategy, stage, fusion) is no part of what the rank computes.
+    for (const char* a : {"strategy", "strategy_ranks", "stage", "fusion_group"}) op.attrs.erase(a);
     const char* axesAttr = op.attrs.has("shard_axes") ? "shard_axes" : op.attrs.has("axes") ? "axes" : nullptr;
     bool grouped = op.kind == ir::OpKind::AllReduce || op.kind == ir::OpKind::AllGather ||
                    op.kind == ir::OpKind::ReduceScatter || op.kind == ir::OpKind::AllToAll ||

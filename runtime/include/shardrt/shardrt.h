@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define SHARDRT_ABI_VERSION 7
+#define SHARDRT_ABI_VERSION 8
 
 /* Element types. The numbers are part of the ABI (generated code and weight files store them). */
 typedef enum shardrt_dtype {
@@ -105,6 +105,12 @@ typedef struct shardrt_program {
    * what the program derives from its weights (GEMM panels packed ahead) into the arena, past what runs use. */
   int (*prepare)(shardrt_context* ctx, void* arena, const void* const* weights);
   const shardrt_pipeline* pipeline; /* NULL: the program is the whole job */
+  /* Groups given by their ranks (programs compiled per rank): before the axis groups, the runtime creates group
+   * i+1 of the job ranks rank_group_ranks[rank_group_offsets[i] .. rank_group_offsets[i+1]) (every rank creates
+   * every group, in this order; a rank outside one is not in its communicator). The axis groups then follow. */
+  int32_t num_rank_groups;
+  const int32_t* rank_group_offsets; /* num_rank_groups + 1 */
+  const int32_t* rank_group_ranks;
 } shardrt_program;
 
 /* ---- context ---------------------------------------------------------------------------------------------- */
@@ -147,6 +153,8 @@ void shardrt_set_error(shardrt_context* ctx, const char* fmt, ...)
  * count * group size); reduce-scatter sends count * group size and keeps `count`. */
 int shardrt_group_create(shardrt_context* ctx, const int64_t* mesh_shape, int32_t mesh_rank, uint32_t axes_mask,
                          int32_t* group);
+/* A group of the given job ranks, in that order (called by every rank of the job, members or not). */
+int shardrt_group_create_ranks(shardrt_context* ctx, const int32_t* ranks, int32_t count, int32_t* group);
 int32_t shardrt_group_size(const shardrt_context* ctx, int32_t group);
 int shardrt_all_reduce_sum(shardrt_context* ctx, int32_t group, void* buf, int64_t count, int32_t dtype);
 /* The reductions an all-reduce may apply. The numbers are part of the ABI (generated code passes them). */
