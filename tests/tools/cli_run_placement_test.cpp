@@ -78,6 +78,37 @@ TEST(CliRunPlacement, HostfileHostListAndRankTableGiveTheSameJob) {
   EXPECT_EQ(p["cross_host_bytes"], 160);
 }
 
+// Hosts of 3 and 5 slots: in rank order the AllReduce's axis (ranks 0-3, 4-7) would straddle them; kept whole,
+// ranks 0-3 go to the 5-slot host and only the second group, which fits nowhere whole, is split.
+TEST(CliRunPlacement, TheBusiestAxisStaysOnOneHostWhereTheSlotsAllow) {
+  TempDir job("run_blocks_job");
+  writeJob(job);
+  auto r = runCli({"run", job.path().string(), "--dry-run", "--host", "small:3,big:5"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("shardc run: big: ranks 0,1,2,3,7\nshardc run: small: ranks 4,5,6\n"), std::string::npos) << r.out;
+  // Two hosts of 4: the same as rank order, the AllReduce within each host.
+  auto even = runCli({"run", job.path().string(), "--dry-run", "--host", "a:4,b:4"});
+  EXPECT_NE(even.out.find("shardc run: a: ranks 0,1,2,3\nshardc run: b: ranks 4,5,6,7\n"), std::string::npos) << even.out;
+  EXPECT_EQ(even.out.find("AllReduce %h"), std::string::npos) << even.out;
+}
+
+TEST(CliRunPlacement, APipelineKeepsEachStageOnOneHost) {
+  TempDir job("run_stages_job");
+  nlohmann::json m;
+  m["format"] = "shardc-manifest";
+  m["mesh"] = {2, 2};
+  m["stages"] = nlohmann::json::array({{{"stage", 0}, {"ranks", {0, 1}}}, {{"stage", 1}, {"ranks", {2, 3}}}});
+  for (int k = 0; k < 4; ++k)
+    m["rank_programs"].push_back({{"rank", k}, {"program", k < 2 ? "program_0" : "program_1"},
+                                  {"executable", "bin/rank_" + std::to_string(k)}});
+  std::ofstream(job / "manifest.json") << m.dump();
+  auto r = runCli({"run", job.path().string(), "--dry-run", "--host", "x:1,y:2,z:1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // Stage 0 on the one host it fits whole, stage 1's ranks on what is left.
+  EXPECT_NE(r.out.find("shardc run: y: ranks 0,1\nshardc run: x: ranks 2\nshardc run: z: ranks 3\n"), std::string::npos)
+      << r.out;
+}
+
 TEST(CliRunPlacement, ARankTablePlacesEachRankOnTheServerListingIt) {
   TempDir dir("run_table_order");
   TempDir job("run_table_order_job");

@@ -77,6 +77,24 @@ nlohmann::json crossings(const std::vector<int64_t>& mesh, const HostPlacement& 
   return axes;
 }
 
+// The ranks a placement should keep on one host: a pipeline stage's, or the mesh axis with the most collective
+// bytes together with the axes inside it (consecutive ranks in row-major order).
+int64_t placementBlock(const nlohmann::json& m, int64_t ranks) {
+  if (m.contains("stages") && !m["stages"].empty()) return ranks / int64_t(m["stages"].size());
+  std::vector<int64_t> mesh = m.value("mesh", std::vector<int64_t>{ranks});
+  std::vector<int64_t> bytes(mesh.size(), 0);
+  for (const auto& c : m.value("collectives", nlohmann::json::array()))
+    for (int64_t a : c.value("axes", std::vector<int64_t>{}))
+      if (a >= 0 && size_t(a) < mesh.size()) bytes[size_t(a)] += c.value("bytes", int64_t{0});
+  size_t heaviest = 0;
+  for (size_t a = 0; a < mesh.size(); ++a)
+    if (bytes[a] > bytes[heaviest]) heaviest = a;
+  if (bytes.empty() || bytes[heaviest] == 0) return 1;
+  int64_t block = 1;
+  for (size_t a = heaviest; a < mesh.size(); ++a) block *= mesh[a];
+  return block;
+}
+
 }  // namespace
 
 void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
@@ -119,8 +137,9 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
     if (std::any_of(executables.begin(), executables.end(), [](const std::string& e) { return e.empty(); }))
       ir::fail("{} was compiled as a library (--emit lib): there are no executables to run", args->dir);
     std::optional<HostPlacement> placement;
-    if (!args->hostfile.empty()) placement = placeBySlots(readHostfile(args->hostfile), ranks, args->hostfile);
-    if (!args->hosts.empty()) placement = placeBySlots(parseHostList(args->hosts), ranks, "--host " + args->hosts);
+    int64_t block = placementBlock(m, ranks);
+    if (!args->hostfile.empty()) placement = placeInBlocks(readHostfile(args->hostfile), ranks, block, args->hostfile);
+    if (!args->hosts.empty()) placement = placeInBlocks(parseHostList(args->hosts), ranks, block, "--host " + args->hosts);
     if (!args->rankTable.empty()) placement = readRankTable(args->rankTable, ranks);
     if (placement) {
       // Hosts are known only now: which collectives cross them, printed and kept beside the job.

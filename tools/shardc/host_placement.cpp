@@ -90,6 +90,35 @@ HostPlacement placeBySlots(const std::vector<HostSlots>& hosts, int64_t ranks, c
   return p;
 }
 
+HostPlacement placeInBlocks(const std::vector<HostSlots>& hosts, int64_t ranks, int64_t block, const std::string& what) {
+  if (block <= 1 || ranks % block != 0) return placeBySlots(hosts, ranks, what);
+  int64_t slots = 0;
+  for (const auto& h : hosts) slots += h.slots;
+  if (slots < ranks) return placeBySlots(hosts, ranks, what);  // its error
+  std::vector<int64_t> free;
+  for (const auto& h : hosts) free.push_back(h.slots);
+  HostPlacement p;
+  p.hostOfRank.assign(size_t(ranks), "");
+  std::vector<int64_t> unplaced;
+  for (int64_t b = 0; b < ranks / block; ++b) {
+    size_t best = hosts.size();
+    for (size_t h = 0; h < hosts.size(); ++h)
+      if (free[h] >= block && (best == hosts.size() || free[h] < free[best])) best = h;
+    for (int64_t r = b * block; r < (b + 1) * block; ++r) {
+      if (best == hosts.size()) unplaced.push_back(r);
+      else p.hostOfRank[size_t(r)] = hosts[best].host;
+    }
+    if (best != hosts.size()) free[best] -= block;
+  }
+  size_t h = 0;
+  for (int64_t r : unplaced) {
+    while (free[h] == 0) ++h;
+    p.hostOfRank[size_t(r)] = hosts[h].host;
+    --free[h];
+  }
+  return p;
+}
+
 HostPlacement readRankTable(const std::string& path, int64_t ranks) {
   std::ifstream in(path);
   if (!in) ir::fail("{}: cannot read the rank table", path);

@@ -25,6 +25,11 @@ std::vector<HostSlots> parseHostList(const std::string& list);
 // Ranks fill the hosts in order, each up to its slots, as mpirun maps by slot. Fails when the slots are fewer than
 // the ranks.
 HostPlacement placeBySlots(const std::vector<HostSlots>& hosts, int64_t ranks, const std::string& what);
+// The same with blocks of `block` consecutive ranks (a pipeline stage, the ranks along a mesh axis and those inside
+// it) each kept on one host where the slots allow: whole blocks in rank order, each on the host with the fewest
+// free slots that hold it; the ranks of blocks no host holds whole fill the slots left, in host order. block 1 is
+// placeBySlots.
+HostPlacement placeInBlocks(const std::vector<HostSlots>& hosts, int64_t ranks, int64_t block, const std::string& what);
 // MindSpore's rank table (server_list[].server_id, server_list[].device[].rank_id): every rank on the server that
 // lists it. The table must list ranks 0..ranks-1 once each; errors name the entry (server_list[i].device[j]).
 HostPlacement readRankTable(const std::string& path, int64_t ranks);
