@@ -55,6 +55,10 @@ TEST(CliPipeline, StagesFromAMindSporeStrategy) {
   EXPECT_EQ(m["inputs"][0]["shape"], nlohmann::json({8, 28, 28}));
   EXPECT_EQ(m["outputs"][0]["shape"], nlohmann::json({8, 10}));
   EXPECT_EQ(m["rank_programs"][3]["program"], "program_1");
+  // Rank j of stage 0 sends relu1 (a micro-batch of [4,512] f32, twice a run) to rank j of stage 1; the logits go
+  // to rank 0.
+  EXPECT_EQ(m["transfers"][0], nlohmann::json({{"value", "relu1"}, {"from", 0}, {"to", 2}, {"bytes", 2 * 4 * 512 * 4}}));
+  EXPECT_EQ(m["transfers"][2], nlohmann::json({{"value", "logits"}, {"from", 2}, {"to", 0}, {"bytes", 2 * 4 * 10 * 4}}));
   // The final strategy keeps each op's stage and names each parameter's layout as MindSpore merges them.
   nlohmann::json s = readJson(dir / "out/strategy.json");
   EXPECT_EQ(s["ops"]["MatMul_layer2.weight"]["stage"], 1);

@@ -101,12 +101,21 @@ TEST(CliRunPlacement, APipelineKeepsEachStageOnOneHost) {
   for (int k = 0; k < 4; ++k)
     m["rank_programs"].push_back({{"rank", k}, {"program", k < 2 ? "program_0" : "program_1"},
                                   {"executable", "bin/rank_" + std::to_string(k)}});
+  m["transfers"] = nlohmann::json::array({{{"value", "h"}, {"from", 0}, {"to", 2}, {"bytes", 512}},
+                                          {{"value", "h"}, {"from", 1}, {"to", 3}, {"bytes", 512}},
+                                          {{"value", "y"}, {"from", 2}, {"to", 0}, {"bytes", 64}}});
   std::ofstream(job / "manifest.json") << m.dump();
   auto r = runCli({"run", job.path().string(), "--dry-run", "--host", "x:1,y:2,z:1"});
   ASSERT_EQ(r.status, 0) << r.err;
   // Stage 0 on the one host it fits whole, stage 1's ranks on what is left.
   EXPECT_NE(r.out.find("shardc run: y: ranks 0,1\nshardc run: x: ranks 2\nshardc run: z: ranks 3\n"), std::string::npos)
       << r.out;
+  // Every message between the stages crosses hosts here.
+  EXPECT_NE(r.out.find("shardc run: crosses hosts: %h from rank 1 to rank 3, 512 bytes per run\n"), std::string::npos)
+      << r.out;
+  std::ifstream in(job / "placement.json");
+  nlohmann::json p = nlohmann::json::parse(in);
+  EXPECT_EQ(p["cross_host_bytes"], 512 + 512 + 64);
 }
 
 TEST(CliRunPlacement, ARankTablePlacesEachRankOnTheServerListingIt) {

@@ -165,6 +165,18 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
         out << "shardc run: crosses hosts: " << c.value("op", std::string()) << ", " << c.value("bytes", int64_t{0})
             << " bytes per run\n";
       }
+      // A pipeline's messages between stages.
+      report["cross_host_transfers"] = nlohmann::json::array();
+      for (const auto& t : m.value("transfers", nlohmann::json::array())) {
+        int64_t from = t.value("from", int64_t{0}), to = t.value("to", int64_t{0});
+        if (from < 0 || to < 0 || from >= ranks || to >= ranks ||
+            placement->hostOfRank[size_t(from)] == placement->hostOfRank[size_t(to)])
+          continue;
+        report["cross_host_transfers"].push_back(t);
+        total += t.value("bytes", int64_t{0});
+        out << "shardc run: crosses hosts: %" << t.value("value", std::string()) << " from rank " << from << " to rank "
+            << to << ", " << t.value("bytes", int64_t{0}) << " bytes per run\n";
+      }
       report["cross_host_bytes"] = total;
       frontend::writeFileAtomically((std::filesystem::path(args->dir) / "placement.json").string(), report.dump(2) + "\n");
     }

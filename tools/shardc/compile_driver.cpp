@@ -530,6 +530,16 @@ void emitJob(std::vector<JobProgram>& jobs, const ir::Graph& global, const ir::G
                                            {"weights", "weights/rank_" + std::to_string(r) + ".bin"}});
   }
   if (pipelined) {
+    // The point-to-point messages between stages, for `shardc run` to say which cross hosts.
+    manifest["transfers"] = nlohmann::json::array();
+    for (const JobProgram& jp : jobs)
+      for (const auto& t : jp.program.pipeline.sends) {
+        const ir::Value& v = jp.program.graph.value(jp.program.graph.outputs()[size_t(t.tensor)]);
+        manifest["transfers"].push_back({{"value", v.name},
+                                         {"from", jp.firstRank + t.rank},
+                                         {"to", t.peer},
+                                         {"bytes", v.type.shape.numElements() * int64_t(ir::dtypeSize(v.type.dtype)) * M}});
+      }
     manifest["micro_batches"] = M;
     for (const JobProgram& jp : jobs)
       manifest["stages"].push_back({{"stage", jp.program.pipeline.stage},
