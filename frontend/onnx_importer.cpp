@@ -390,7 +390,7 @@ ir::Graph importOnnxFile(const std::string& path, const ImportOptions& options) 
   std::ifstream in(path, std::ios::binary);
   if (!in) ir::fail("{}: cannot open", path);
   onnx::ModelProto model;
-  if (!model.ParseFromIstream(&in)) ir::fail("{}: not a valid ONNX model (protobuf parse failed)", path);
+  if (!model.ParseFromIstream(&in)) ir::fail("{}: not a valid ONNX model: truncated or corrupt (protobuf parse failed)", path);
   if (!model.has_graph()) ir::fail("{}: not a valid ONNX model (it has no graph)", path);
   ImportOptions withDir = options;
   if (withDir.externalDataDir.empty()) {

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 
@@ -21,6 +22,9 @@ struct ImportOptions {
   int64_t batchDivisor = 1;
   // Where initializers' external data files are found: the model file's folder (importOnnxFile sets it).
   std::string externalDataDir;
+  // Communication groups by name (MindSpore's group-info file, `--group-info`): the ranks of a per-rank MindIR's
+  // collective that names its group but does not list its group_ranks.
+  std::map<std::string, std::vector<int64_t>> groupRanks;
 };
 
 // Reads and imports an ONNX model file (importOnnx in onnx_importer_proto.h takes a ModelProto in memory). Inputs

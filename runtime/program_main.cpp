@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
 #include <vector>
 
 #include "runtime/include/shardrt/shardrt.h"
@@ -25,17 +28,64 @@ struct Usage {
   std::vector<std::string> inputs;
   std::string outputDir, weights, profile;
   int repeat = 1, warmup = 0, threads = 1;
+  double timeout = 0;  // seconds a run may take; 0: no limit
+};
+
+// Ends the process when a run takes longer than its limit: a rank stuck in a collective (a peer stopped or gone
+// without the job noticing) then fails the job, naming itself, instead of hanging it.
+class Watchdog {
+ public:
+  Watchdog(int rank, double seconds) : rank_(rank), seconds_(seconds) {
+    if (seconds_ > 0) thread_ = std::thread([this] { watch(); });
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  void started() { set(true); }
+  void finished() { set(false); }
+
+ private:
+  void set(bool running) {
+    std::lock_guard<std::mutex> lock(m_);
+    running_ = running;
+    since_ = std::chrono::steady_clock::now();
+    cv_.notify_all();
+  }
+  void watch() {
+    std::unique_lock<std::mutex> lock(m_);
+    while (!done_) {
+      if (running_ && std::chrono::steady_clock::now() - since_ > std::chrono::duration<double>(seconds_)) {
+        std::fprintf(stderr, "rank_%d: a run took longer than %g s (--timeout): a rank stuck or gone?\n", rank_, seconds_);
+        std::fflush(stderr);
+        std::_Exit(124);
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+  int rank_;
+  double seconds_;
+  std::thread thread_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool running_ = false, done_ = false;
+  std::chrono::steady_clock::time_point since_;
 };
 
 const char* kUsage =
     "usage: rank_K [--input NAME=FILE.npy | --input FILE.npy]... [--output-dir DIR] [--weights FILE]\n"
     "              ({rank} in a file name becomes this process's rank)\n"
-    "              [--repeat N] [--warmup N] [--profile TRACE.json] [--threads N]\n"
+    "              [--repeat N] [--warmup N] [--profile TRACE.json] [--threads N] [--timeout S]\n"
     "Runs the compiled program once per --repeat (after --warmup unmeasured runs) and writes each output as\n"
     "DIR/NAME.npy. Weights default to <dir of this executable>/../weights/rank_<rank>.bin. --profile writes each\n"
     "op's time in the measured runs as a Chrome trace (chrome://tracing, Perfetto); without {rank} in its name\n"
     "only rank 0 writes it. --threads N (default 1) computes with N threads in this rank, each pinned to its own\n"
-    "core when the host's ranks x N fit its cores.\n";
+    "core when the host's ranks x N fit its cores. --timeout S ends this rank (and so the job) when one run takes\n"
+    "longer than S seconds (a rank stuck in a collective).\n";
 
 std::string typeString(int32_t dtype, const int64_t* dims, int32_t rank) {
   std::string s = std::string(shardrt_dtype_name(dtype)) + "[";
@@ -84,6 +134,13 @@ int main(int argc, char** argv) {
       u.weights = v;
     } else if (a == "--profile" && value(v)) {
       u.profile = v;
+    } else if (a == "--timeout" && value(v)) {
+      char* end = nullptr;
+      u.timeout = std::strtod(v.c_str(), &end);
+      if (*end || v.empty() || !(u.timeout >= 0)) {
+        std::fprintf(stderr, "rank_%d: --timeout needs a number of seconds, got '%s'\n", rank, v.c_str());
+        return 2;
+      }
     } else if ((a == "--repeat" || a == "--warmup" || a == "--threads") && value(v)) {
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
@@ -165,13 +222,16 @@ int main(int argc, char** argv) {
       return fail(rank, "no --input given for input '" + std::string(ins[k].name) + "' (" +
                             typeString(ins[k].dtype, ins[k].dims, ins[k].rank) + ")");
 
+  Watchdog watchdog(rank, u.timeout);
   std::vector<double> times;
   double computedBefore = 0;  // seconds computing in the warm-up runs
   for (int r = 0; r < u.warmup + u.repeat; ++r) {
     if (r == u.warmup) computedBefore = shardrt_compute_seconds(ctx);
     if (r == u.warmup && !u.profile.empty()) shardrt_profile_start(ctx);
     auto start = std::chrono::steady_clock::now();
+    watchdog.started();
     if (shardrt_model_predict(model) != 0) return fail(rank, shardrt_model_error(model));
+    watchdog.finished();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (r >= u.warmup) times.push_back(ms);
   }
@@ -210,14 +270,21 @@ int main(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::create_directories(u.outputDir, ec);
     if (ec) return fail(rank, u.outputDir + ": cannot create: " + ec.message());
+    // Each file is written whole (a temporary, then renamed); when one fails, the ones written before it go too.
+    std::vector<std::string> written;
+    auto failOutputs = [&](const std::string& msg) {
+      for (const auto& w : written) std::remove(w.c_str());
+      return fail(rank, msg);
+    };
     for (const shardrt_tensor_info& d : outs) {
       size_t bytes = shardrt_dtype_size(d.dtype);
       for (int32_t i = 0; i < d.rank; ++i) bytes *= static_cast<size_t>(d.dims[i]);
       std::vector<unsigned char> data(bytes);
-      if (shardrt_model_get_output(model, d.name, data.data(), bytes) != 0) return fail(rank, shardrt_model_error(model));
+      if (shardrt_model_get_output(model, d.name, data.data(), bytes) != 0) return failOutputs(shardrt_model_error(model));
       std::string path = (std::filesystem::path(u.outputDir) / (fileNameFor(d.name) + ".npy")).string();
       std::string err = shardrt::writeNpy(path, d.dtype, std::vector<int64_t>(d.dims, d.dims + d.rank), data.data(), bytes);
-      if (!err.empty()) return fail(rank, path + ": " + err);
+      if (!err.empty()) return failOutputs(path + ": " + err);
+      written.push_back(path);
     }
   }
   return 0;

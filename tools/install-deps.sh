@@ -11,6 +11,8 @@ packages=(
   python3 time
   iproute2
 )
+# tools/fuzz.sh: libFuzzer comes with clang.
+if [ "${1:-}" = "--fuzz" ]; then packages+=(clang-16 libclang-rt-16-dev); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -872,11 +872,11 @@ TEST(OnnxImporter, BadFilesAreOneClearError) {
   std::string truncated = tempPath("truncated.onnx");
   writeBytes(truncated, bytes.substr(0, bytes.size() / 2));
   EXPECT_EQ(errorOf([&] { importOnnxFile(truncated); }),
-            truncated + ": not a valid ONNX model (protobuf parse failed)");
+            truncated + ": not a valid ONNX model: truncated or corrupt (protobuf parse failed)");
 
   std::string notOnnx = tempPath("text.onnx");
   writeBytes(notOnnx, "this is not an ONNX model\n\xff\xff");
-  EXPECT_EQ(errorOf([&] { importOnnxFile(notOnnx); }), notOnnx + ": not a valid ONNX model (protobuf parse failed)");
+  EXPECT_EQ(errorOf([&] { importOnnxFile(notOnnx); }), notOnnx + ": not a valid ONNX model: truncated or corrupt (protobuf parse failed)");
 
   std::string empty = tempPath("empty.onnx");
   writeBytes(empty, "");

@@ -57,6 +57,9 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
                   "Instead of a model: each rank's already partitioned graph, a pattern such as "
                   "'export/rank_{rank}.onnx' or 'net_rank_{rank}.mindir' (ranks 0.. as --ranks says, or as exist); "
                   "collectives run over the ranks their group_ranks name");
+  cmd->add_option("--group-info", args->model.groupInfo,
+                  "MindSpore's group-info file (group_info.pb): the ranks of the groups a per-rank MindIR's "
+                  "collectives name without group_ranks");
   cmd->add_option("-o,--output", args->compile.outDir, "The output directory (replaced only when complete)")
       ->required();
   cmd->add_option("--emit", args->compile.emit,

@@ -21,7 +21,7 @@ void addEvalCommand(CLI::App& app, std::ostream& out, int& status) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("eval", "Run a model on the reference interpreter and write its outputs");
-  cmd->add_option("model", args->model.path, "The model (.onnx)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("model", args->model.path, "The model (.onnx or .mindir)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy, or FILE.npy in input order (repeatable)");
   cmd->add_option("--output-dir,-o", args->outputDir, "Write each output as DIR/NAME.npy")->required();
   addModelOptions(*cmd, args->model);

@@ -40,10 +40,10 @@ void printTensorSummary(std::ostream& out, const std::string& what, const ir::Te
 }
 
 // A MindSpore strategy in protobuf starts with its current_stage varint (field 1, wire type 0): byte 0x08. Models
-// and checkpoints start with a length-delimited field.
+// (MindIR, ONNX's starts with 0x08 too but is named .onnx) and checkpoints start with a length-delimited field.
 bool looksLikeStrategy(const std::string& path, const std::string& ext) {
   if (ext == ".json") return true;
-  if (ext == ".onnx" || ext == ".pb") return false;
+  if (ext == ".onnx" || ext == ".pb" || ext == ".mindir") return false;
   std::ifstream in(path, std::ios::binary);
   return in.get() == 0x08;
 }
@@ -66,7 +66,7 @@ void addInspectCommand(CLI::App& app, std::ostream& out, int& status) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "inspect", "Show a file readably: a model (.onnx) or text IR as text IR, a tensor (.npy, ONNX .pb), a strategy (MindSpore protobuf or JSON, shardc JSON), a checkpoint (.ckpt, .safetensors: tensors with checksums); -o --format converts a strategy");
+      "inspect", "Show a file readably: a model (.onnx, .mindir) or text IR as text IR, a tensor (.npy, ONNX .pb), a strategy (MindSpore protobuf or JSON, shardc JSON), a checkpoint (.ckpt, .safetensors: tensors with checksums); -o --format converts a strategy");
   cmd->add_option("file", args->model.path, "The file")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--all-data", args->allData, "Print every parameter's bytes instead of eliding large ones");
   cmd->add_option("--format", args->format, "With -o: write a strategy file in this format")

@@ -1,4 +1,5 @@
 // shardc run: launches a compiled job with mpirun, one MPMD context per rank.
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <optional>
+#include <regex>
 #include <fstream>
 #include <ostream>
 #include <thread>
@@ -94,6 +96,25 @@ int64_t placementBlock(const nlohmann::json& m, int64_t ranks) {
   for (size_t a = heaviest; a < mesh.size(); ++a) block *= mesh[a];
   return block;
 }
+
+// What mpirun and the ranks say of the first failure: a rank's own error line ("rank_2: ...") or mpirun's notice of a
+// rank that died ("process rank 2 with PID ... exited on signal 9 (Killed)").
+// A rank that died is the cause even when others report the broken collective first.
+struct FailureWatch {
+  std::string own, died, pending;
+  std::string what() const { return died.empty() ? own : died; }
+  void feed(const std::string& text) {
+    pending += text;
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) line(pending.substr(0, nl));
+  }
+  void line(const std::string& l) {
+    static const std::regex rankLine(R"(^rank_(\d+): (.*)$)"),
+        notice(R"(process rank (\d+) with PID \S+ on node \S+ exited on (signal \d+(?: \([^)]*\))?))");
+    std::smatch m;
+    if (own.empty() && std::regex_search(l, m, rankLine)) own = "rank " + m[1].str() + ": " + m[2].str();
+    else if (died.empty() && std::regex_search(l, m, notice)) died = "rank " + m[1].str() + " died (" + m[2].str() + ")";
+  }
+};
 
 }  // namespace
 
@@ -196,14 +217,35 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
+    // mpirun's stderr comes through a pipe: passed on as it comes, and read for the rank that failed first.
+    int pipeFds[2];
+    if (::pipe2(pipeFds, O_CLOEXEC) != 0) ir::fail("cannot create a pipe for mpirun's messages");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 2);
     pid_t pid = 0;
-    int spawned = posix_spawnp(&pid, "mpirun", nullptr, &attr, argv.data(), environ);
+    int spawned = posix_spawnp(&pid, "mpirun", &actions, &attr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
-    if (spawned != 0) ir::fail("cannot start mpirun (is openmpi-bin installed?)");
+    ::close(pipeFds[1]);
+    if (spawned != 0) {
+      ::close(pipeFds[0]);
+      ir::fail("cannot start mpirun (is openmpi-bin installed?)");
+    }
+    ::fcntl(pipeFds[0], F_SETFL, O_NONBLOCK);
+    FailureWatch failure;
+    auto drain = [&] {
+      char buf[4096];
+      for (ssize_t n; (n = ::read(pipeFds[0], buf, sizeof buf)) > 0;) {
+        (void)!::write(2, buf, size_t(n));
+        failure.feed(std::string(buf, size_t(n)));
+      }
+    };
     int ws = 0;
     auto start = std::chrono::steady_clock::now();
     bool timedOut = false;
     while (waitpid(pid, &ws, WNOHANG) == 0) {
+      drain();
       double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (args->timeout > 0 && elapsed > args->timeout && !timedOut) {
         // mpirun tears its daemons and ranks down on SIGTERM; what is left gets SIGKILL a few seconds later.
@@ -218,12 +260,17 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    drain();
+    ::close(pipeFds[0]);
     if (timedOut)
       ir::fail("the job did not finish within {} s (--timeout) and was stopped: a host unreachable, a rank stuck or "
                "dead?",
                args->timeout);
     int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    if (code != 0) ir::fail("the job failed (mpirun exited with status {}); the failing rank's message is above", code);
+    if (code != 0) {
+      if (!failure.what().empty()) ir::fail("the job failed: {}", failure.what());
+      ir::fail("the job failed (mpirun exited with status {}); the failing rank's message is above", code);
+    }
     status = 0;
   });
 }

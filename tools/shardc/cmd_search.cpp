@@ -27,7 +27,7 @@ void addSearchCommand(CLI::App& app, std::ostream& out, int& status) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("search", "Choose the strategies of the ops a strategy file leaves open");
-  cmd->add_option("model", args->model.path, "The model (.onnx)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("model", args->model.path, "The model (.onnx or .mindir)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--ranks", args->ranks, "Ranks of the job")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--strategy", args->fixed, "Strategies to keep (the training strategy, or a few annotations)")
       ->check(CLI::ExistingFile);

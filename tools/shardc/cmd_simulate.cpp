@@ -21,7 +21,7 @@ void addSimulateCommand(CLI::App& app, std::ostream& out, int& status) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("simulate", "Estimate time and memory per rank from the cost model alone");
-  cmd->add_option("model", args->model.path, "The model (.onnx)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("model", args->model.path, "The model (.onnx or .mindir)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--ranks", args->ranks, "Ranks of the job")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--strategy", args->strategy, "The strategy (ops it leaves open are searched)")->check(CLI::ExistingFile);
   cmd->add_option("--machine", args->machine, "The machine file `shardc calibrate` wrote")->check(CLI::ExistingFile);

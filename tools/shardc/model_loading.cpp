@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "frontend/mindir_importer.h"
+#include "frontend/mindspore_group_info.h"
 #include "frontend/onnx_importer.h"
 #include "ir/error.h"
 #include "ir/verifier.h"
@@ -51,9 +53,12 @@ ir::Graph loadModel(const ModelOptions& options, std::ostream& dump, int64_t mic
     importOptions.inputShapes[name] = shape;
   }
   importOptions.batchDivisor = microBatches;
+  if (!options.groupInfo.empty()) importOptions.groupRanks = frontend::readGroupInfoFile(options.groupInfo);
   ir::Graph g;
   try {
-    g = frontend::importOnnxFile(options.path, importOptions);
+    // MindIR by its name or its first bytes (MindSpore's files need not end in .mindir); ONNX otherwise.
+    g = frontend::isMindIrFile(options.path) ? frontend::importMindIrFile(options.path, importOptions)
+                                             : frontend::importOnnxFile(options.path, importOptions);
     prepareGraph(g, options.passOptions, dump);
   } catch (const ir::Unsupported&) {
     throw;

@@ -17,6 +17,7 @@ namespace shardc::tools {
 struct ModelOptions {
   std::string path;
   std::vector<std::string> shapes;  // NAME=1x784
+  std::string groupInfo;            // MindSpore's group-info file: the ranks of groups collectives name
   passes::PassManagerOptions passOptions;
 };
 
