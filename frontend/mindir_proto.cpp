@@ -74,6 +74,7 @@ MindIrValue decodeNewStyle(const AttributeProto& a, const std::string& what) {
 // The k-th entry (0-based) of an old-style attribute's flat list of its `type`.
 MindIrValue oldStyleElement(const AttributeProto& a, int k, const std::string& what) {
   auto missing = [&] { ir::fail("{}: attribute '{}' names value{} that it does not hold", what, a.ref_attr_name(), k + 1); };
+  if (k < 0) missing();  // "value0" or a negative index (found by the mindir fuzzer)
   AttributeProto::AttributeType t = a.type();
   if (isIntegerType(t) || t == AttributeProto::BOOL) {
     if (k >= a.ints_size()) missing();

@@ -11,7 +11,15 @@
 #include <fstream>
 #include <string>
 
+#include "frontend/protobuf_messages.h"
+
 namespace shardc::fuzz {
+
+// The readers' own error is the answer; protobuf's log lines would only slow the fuzzer down.
+inline const bool kQuiet = [] {
+  frontend::silenceProtobufLogging();
+  return true;
+}();
 
 // Writes the input to a file ending in `suffix`, one per process, and returns its path.
 inline std::string inputFile(const uint8_t* data, size_t size, const std::string& suffix) {

@@ -130,6 +130,10 @@ TEST_F(BadInputCatalogue, EveryRowIsOneLineNamingTheFileExitOneAndNothingLeft) {
          std::ofstream(d / "s.json") << R"({"format": "shardc-strategy", "ops": {"MatMul_layer1.weight": {"strategy": [[3, 1], [1, 1]]}}})";
          return compile((b / "mlp.onnx").string(), "--ranks 3 --strategy " + (d / "s.json").string());
        }, {"layer1", "3"}},
+      {"damaged protobuf strategy (a required field missing)", [&](const std::filesystem::path& d) {
+         std::ofstream(d / "s.ckpt", std::ios::binary) << std::string("\x08\x01\x12\x04\x0a\x02" "ab", 8);
+         return compile((b / "mlp.onnx").string(), "--ranks 2 --strategy " + (d / "s.ckpt").string());
+       }, {"s.ckpt", "not a MindSpore strategy file"}},
       {"strategy names a missing op", [&](const std::filesystem::path& d) {
          std::ofstream(d / "s.json") << R"({"format": "shardc-strategy", "ops": {"MatMul_layer9.weight": {"strategy": [[2, 1], [1, 1]]}}})";
          return compile((b / "mlp.onnx").string(), "--ranks 2 --strategy " + (d / "s.json").string());

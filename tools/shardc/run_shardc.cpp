@@ -2,12 +2,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include "frontend/protobuf_messages.h"
 #include "ir/error.h"
 #include "tools/shardc/commands.h"
 
 namespace shardc::tools {
 
 int runShardc(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  frontend::silenceProtobufLogging();
   CLI::App app{"shardc: an ahead-of-time compiler for distributed inference", "shardc"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "shardc 0.1");
