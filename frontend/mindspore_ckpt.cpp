@@ -67,6 +67,8 @@ class FileCursor {
   }
 
   std::string string(uint64_t at, uint64_t n) const {
+    // A length read from the file is checked before anything that size is allocated (the ckpt fuzzer's find).
+    if (at > end_ || n > end_ - at) ir::fail("{}: truncated: a field of {} bytes at byte {} runs past the end", path_, n, at);
     std::string s(n, '\0');
     readAt(at, s.data(), n);
     return s;
@@ -79,6 +81,7 @@ class FileCursor {
       case 1: pos += 8; break;
       case 2: {
         uint64_t len = varint(pos, limit);
+        if (len > limit - pos) ir::fail("{}: truncated: a field runs past byte {}", path_, limit);
         pos += len;
         break;
       }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "frontend/checkpoint_store.h"
 #include "frontend/mindir_importer.h"
 #include "ir/error.h"
 
@@ -27,6 +28,16 @@ std::string errorOf(const std::function<void()>& f) {
 TEST(FuzzRegressions, MindIrAttributeReferenceToValueZero) {
   std::string path = (kRegressions / "mindir/value0_reference").string();
   EXPECT_NE(errorOf([&] { frontend::importMindIrFile(path); }), "");
+}
+
+// A .ckpt whose string field claims 2^63 bytes: the reader allocated the string before reading it
+// (std::length_error, a crash of shardc). Now the length is checked against the file first.
+TEST(FuzzRegressions, CkptFieldLongerThanTheFile) {
+  std::string path = (kRegressions / "ckpt/huge_string_length").string();
+  std::string e = errorOf([&] {
+    auto r = frontend::openCheckpoint(path);
+  });
+  EXPECT_NE(e.find("runs past the end"), std::string::npos) << e;
 }
 
 }  // namespace
