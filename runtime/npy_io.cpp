@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -68,14 +69,26 @@ std::string readNpy(const std::string& path, NpyArray& out) {
   while (i < shape.size()) {
     size_t j = shape.find(',', i);
     std::string item = shape.substr(i, j == std::string::npos ? std::string::npos : j - i);
-    if (item.find_first_not_of(' ') != std::string::npos) out.dims.push_back(std::stoll(item));
+    if (item.find_first_not_of(' ') != std::string::npos) {
+      // Not std::stoll: a malformed dim must be an error message, not an exception (the runtime_npy fuzzer).
+      const char* text = item.c_str();
+      char* end = nullptr;
+      errno = 0;
+      long long d = std::strtoll(text, &end, 10);
+      while (end && *end == ' ') ++end;
+      if (end == text || *end || errno == ERANGE || d < 0) return "malformed shape '(" + shape + ")'";
+      out.dims.push_back(d);
+    }
     if (j == std::string::npos) break;
     i = j + 1;
   }
-  size_t count = 1;
-  for (int64_t d : out.dims) count *= static_cast<size_t>(d);
-  size_t need = count * shardrt_dtype_size(out.dtype);
-  if (b.size() - start - len != need) return "data size does not match the shape";
+  // The data the shape needs, without overflowing: at most the bytes the file has.
+  size_t need = shardrt_dtype_size(out.dtype), have = b.size() - start - len;
+  for (int64_t d : out.dims) {
+    if (d != 0 && need > have / static_cast<size_t>(d)) return "data size does not match the shape";
+    need *= static_cast<size_t>(d);
+  }
+  if (have != need) return "data size does not match the shape";
   out.bytes = b.substr(start + len);
   return "";
 }
