@@ -127,4 +127,20 @@ inline std::vector<ir::Tensor> tokens() {
   return {testing::ints64({kBatch, kSeq}, ids)};
 }
 
+// Megatron's split of the one-block GPT over n ranks as shardc's strategy JSON: the vocabulary-split embedding,
+// column-parallel Q/K/V and first MLP layer, row-parallel output and second MLP layer, head-split attention, and
+// (with `logits`) the tied output projection split on the vocabulary.
+inline std::string megatronStrategyJson(int n, bool logits = true) {
+  std::string k = std::to_string(n);
+  std::string s = R"({"format": "shardc-strategy", "version": 1, "ops": {"Gather_wte": {"strategy": [[)" + k + R"(, 1], [1, 1]]})";
+  for (const char* w : {"h0.q.w", "h0.k.w", "h0.v.w", "h0.fc1.w"})
+    s += std::string(", \"MatMul_") + w + R"(": {"strategy": [[1, 1, 1], [1, )" + k + "]]}";
+  for (const char* w : {"h0.o.w", "h0.fc2.w"})
+    s += std::string(", \"MatMul_") + w + R"(": {"strategy": [[1, 1, )" + k + "], [" + k + ", 1]]}";
+  for (const char* m : {"h0.qk", "h0.av"})
+    s += std::string(", \"") + m + R"(": {"strategy": [[1, )" + k + ", 1, 1], [1, " + k + ", 1, 1]]}";
+  if (logits) s += R"(, "MatMul_wte_t": {"strategy": [[1, 1, 1], [1, )" + k + "]]}";
+  return s + "}}";
+}
+
 }  // namespace shardc::testing::gpt

@@ -103,13 +103,7 @@ TEST(CliExportMindIr, TheSeedExamplesRankProgramsAsMindIr) {
 TEST(CliExportMindIr, MegatronGptRankProgramsReproduceTheModel) {
   TempDir dir("export_mindir_gpt");
   std::string model = testing::gpt::GptBuilder().build();
-  std::ofstream(dir / "tp.json") << R"({"format": "shardc-strategy", "version": 1, "ops": {
-    "Gather_wte": {"strategy": [[4, 1], [1, 1]]},
-    "MatMul_h0.q.w": {"strategy": [[1, 1, 1], [1, 4]]}, "MatMul_h0.k.w": {"strategy": [[1, 1, 1], [1, 4]]},
-    "MatMul_h0.v.w": {"strategy": [[1, 1, 1], [1, 4]]}, "MatMul_h0.fc1.w": {"strategy": [[1, 1, 1], [1, 4]]},
-    "MatMul_h0.o.w": {"strategy": [[1, 1, 4], [4, 1]]}, "MatMul_h0.fc2.w": {"strategy": [[1, 1, 4], [4, 1]]},
-    "h0.qk": {"strategy": [[1, 4, 1, 1], [1, 4, 1, 1]]}, "h0.av": {"strategy": [[1, 4, 1, 1], [1, 4, 1, 1]]},
-    "MatMul_wte_t": {"strategy": [[1, 1, 1], [1, 4]]}}})";
+  std::ofstream(dir / "tp.json") << testing::gpt::megatronStrategyJson(4);
   auto c = runCli({"compile", model, "--ranks", "4", "--strategy", dir / "tp.json", "-o", dir / "out", "-q"});
   ASSERT_EQ(c.status, 0) << c.err;
   auto e = runCli({"export", dir / "out", "--format", "mindir", "-q"});

@@ -82,13 +82,7 @@ TEST(CliExport, TheSeedExamplesEightRankProgramsReproduceTheModel) {
 TEST(CliExport, MegatronGptRankProgramsReproduceTheModel) {
   TempDir dir("export_gpt");
   std::string model = testing::gpt::GptBuilder().build();
-  std::ofstream(dir / "tp.json") << R"({"format": "shardc-strategy", "version": 1, "ops": {
-    "Gather_wte": {"strategy": [[4, 1], [1, 1]]},
-    "MatMul_h0.q.w": {"strategy": [[1, 1, 1], [1, 4]]}, "MatMul_h0.k.w": {"strategy": [[1, 1, 1], [1, 4]]},
-    "MatMul_h0.v.w": {"strategy": [[1, 1, 1], [1, 4]]}, "MatMul_h0.fc1.w": {"strategy": [[1, 1, 1], [1, 4]]},
-    "MatMul_h0.o.w": {"strategy": [[1, 1, 4], [4, 1]]}, "MatMul_h0.fc2.w": {"strategy": [[1, 1, 4], [4, 1]]},
-    "h0.qk": {"strategy": [[1, 4, 1, 1], [1, 4, 1, 1]]}, "h0.av": {"strategy": [[1, 4, 1, 1], [1, 4, 1, 1]]},
-    "MatMul_wte_t": {"strategy": [[1, 1, 1], [1, 4]]}}})";
+  std::ofstream(dir / "tp.json") << testing::gpt::megatronStrategyJson(4);
   auto c = runCli({"compile", model, "--ranks", "4", "--strategy", dir / "tp.json", "-o", dir / "out", "-q"});
   ASSERT_EQ(c.status, 0) << c.err;
   expectRanksReproduce(dir / "out", 4, frontend::importOnnxFile(model), testing::gpt::tokens());
@@ -101,12 +95,7 @@ TEST(CliExport, MegatronGptRankProgramsReproduceTheModel) {
 TEST(CliExport, RankProgramsCompilePerRankAndRunAsOneJob) {
   TempDir dir("export_per_rank");
   std::string model = testing::gpt::GptBuilder().build();
-  std::ofstream(dir / "tp.json") << R"({"format": "shardc-strategy", "version": 1, "ops": {
-    "Gather_wte": {"strategy": [[2, 1], [1, 1]]},
-    "MatMul_h0.q.w": {"strategy": [[1, 1, 1], [1, 2]]}, "MatMul_h0.k.w": {"strategy": [[1, 1, 1], [1, 2]]},
-    "MatMul_h0.v.w": {"strategy": [[1, 1, 1], [1, 2]]}, "MatMul_h0.fc1.w": {"strategy": [[1, 1, 1], [1, 2]]},
-    "MatMul_h0.o.w": {"strategy": [[1, 1, 2], [2, 1]]}, "MatMul_h0.fc2.w": {"strategy": [[1, 1, 2], [2, 1]]},
-    "h0.qk": {"strategy": [[1, 2, 1, 1], [1, 2, 1, 1]]}, "h0.av": {"strategy": [[1, 2, 1, 1], [1, 2, 1, 1]]}}})";
+  std::ofstream(dir / "tp.json") << testing::gpt::megatronStrategyJson(2, /*logits=*/false);
   ASSERT_EQ(runCli({"compile", model, "--ranks", "4", "--strategy", dir / "tp.json", "-o", dir / "out", "-q"}).status, 0);
   ASSERT_EQ(runCli({"export", dir / "out", "-q"}).status, 0);
   auto c = runCli({"compile", "--per-rank", dir / "out/export/rank_{rank}.onnx", "-o", dir / "per_rank", "-q"});

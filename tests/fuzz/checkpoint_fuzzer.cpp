@@ -1,4 +1,5 @@
-// The ckpt reader on arbitrary bytes: every tensor it lists reads back whole, or an ir::Error.
+// A checkpoint reader (.ckpt, or .safetensors: SHARDC_FUZZ_SUFFIX, set per target) on arbitrary bytes: every tensor
+// it lists reads back whole, or an ir::Error.
 #include <vector>
 
 #include "frontend/checkpoint_store.h"
@@ -7,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
-    auto reader = shardc::frontend::openCheckpoint(shardc::fuzz::inputFile(data, size, ".ckpt"));
+    auto reader = shardc::frontend::openCheckpoint(shardc::fuzz::inputFile(data, size, SHARDC_FUZZ_SUFFIX));
     for (const auto& t : reader->tensors()) {
       if (t.bytes > (64u << 20)) continue;  // the reader checked the range; no need to allocate it here
       std::vector<unsigned char> buf(size_t(t.bytes));
