@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -82,13 +83,12 @@ std::string readNpy(const std::string& path, NpyArray& out) {
     if (j == std::string::npos) break;
     i = j + 1;
   }
-  // The data the shape needs, without overflowing: at most the bytes the file has.
+  // The data the shape needs, without overflowing (an empty dim makes it none, whatever the others).
   size_t need = shardrt_dtype_size(out.dtype), have = b.size() - start - len;
-  for (int64_t d : out.dims) {
-    if (d != 0 && need > have / static_cast<size_t>(d)) return "data size does not match the shape";
-    need *= static_cast<size_t>(d);
-  }
-  if (have != need) return "data size does not match the shape";
+  bool overflow = false;
+  for (int64_t d : out.dims) overflow = __builtin_mul_overflow(need, static_cast<size_t>(d), &need) || overflow;
+  if (std::find(out.dims.begin(), out.dims.end(), 0) != out.dims.end()) need = 0, overflow = false;
+  if (overflow || have != need) return "data size does not match the shape";
   out.bytes = b.substr(start + len);
   return "";
 }

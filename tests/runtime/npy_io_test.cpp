@@ -34,6 +34,12 @@ TEST(NpyIo, AMalformedDimIsAnErrorNotAnException) {
   std::string path = writeFile("shardc_npy_big.npy",
                                npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", "abcd"));
   EXPECT_EQ(shardrt::readNpy(path, a), "data size does not match the shape");
+  // An empty tensor needs no data, even beside a huge dim.
+  std::string empty = writeFile("shardc_npy_empty.npy",
+                                npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 0), }", ""));
+  EXPECT_EQ(shardrt::readNpy(empty, a), "");
+  std::string empty2 = writeFile("shardc_npy_empty2.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 0, 4), }", ""));
+  EXPECT_EQ(shardrt::readNpy(empty2, a), "");
   std::string good = writeFile("shardc_npy_good.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", std::string(8, '\0')));
   EXPECT_EQ(shardrt::readNpy(good, a), "");
   EXPECT_EQ(a.dims, (std::vector<int64_t>{2}));
