@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_test_util.h"
+#include "tools/shardc/host_placement.h"
 
 namespace shardc {
 namespace {
@@ -116,6 +118,14 @@ TEST(CliRunPlacement, APipelineKeepsEachStageOnOneHost) {
   std::ifstream in(job / "placement.json");
   nlohmann::json p = nlohmann::json::parse(in);
   EXPECT_EQ(p["cross_host_bytes"], 512 + 512 + 64);
+}
+
+// Found by the hostfile fuzzer: slot counts near 2^63 overflowed their sum (tests/fuzz/regressions/hostfile/), which
+// sent the job to plain rank order. Counts are capped at the job's ranks.
+TEST(CliRunPlacement, HugeSlotCountsDoNotOverflow) {
+  int64_t huge = std::numeric_limits<int64_t>::max();
+  tools::HostPlacement p = tools::placeInBlocks({{"small", 3}, {"big1", huge}, {"big2", huge}}, 8, 4, "hosts");
+  EXPECT_EQ(p.hostOfRank, std::vector<std::string>(8, "big1"));
 }
 
 TEST(CliRunPlacement, ARankTablePlacesEachRankOnTheServerListingIt) {

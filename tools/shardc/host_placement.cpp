@@ -93,7 +93,7 @@ HostPlacement placeBySlots(const std::vector<HostSlots>& hosts, int64_t ranks, c
 HostPlacement placeInBlocks(const std::vector<HostSlots>& hosts, int64_t ranks, int64_t block, const std::string& what) {
   if (block <= 1 || ranks % block != 0) return placeBySlots(hosts, ranks, what);
   int64_t slots = 0;
-  for (const auto& h : hosts) slots += h.slots;
+  for (const auto& h : hosts) slots += std::min(h.slots, ranks);  // capped: a hostfile may claim any count (fuzzer)
   if (slots < ranks) return placeBySlots(hosts, ranks, what);  // its error
   std::vector<int64_t> free;
   for (const auto& h : hosts) free.push_back(h.slots);
