@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "frontend/npy.h"
 
 #include <cstdio>
@@ -91,6 +92,12 @@ ir::Tensor parseNpy(const std::string& bytes, const std::string& what) {
       fail("{}: bad shape ({}) in .npy header", what, shapeText);
     }
   }
+  // The element count must fit before anything computes it (the npy fuzzer found a shape that overflowed int64).
+  int64_t elements = 1;
+  bool empty = std::find(dims.begin(), dims.end(), 0) != dims.end();
+  for (int64_t d : dims)
+    if (!empty && __builtin_mul_overflow(elements, d, &elements))
+      fail("{}: shape ({}) in .npy header has more elements than any array can", what, shapeText);
   ir::Shape shape(dims);
   size_t dataStart = headerStart + headerLen;
   size_t expected = static_cast<size_t>(shape.numElements()) * ir::dtypeSize(found->dtype);

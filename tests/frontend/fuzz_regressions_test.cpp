@@ -7,6 +7,7 @@
 
 #include "frontend/checkpoint_store.h"
 #include "frontend/mindir_importer.h"
+#include "frontend/npy.h"
 #include "ir/error.h"
 
 namespace shardc {
@@ -38,6 +39,14 @@ TEST(FuzzRegressions, CkptFieldLongerThanTheFile) {
     auto r = frontend::openCheckpoint(path);
   });
   EXPECT_NE(e.find("runs past the end"), std::string::npos) << e;
+}
+
+// A .npy shape of (2, 555555000000...) whose element count overflows int64 (signed overflow in Shape::numElements,
+// UBSan): refused from the header.
+TEST(FuzzRegressions, NpyShapeWhoseElementCountOverflows) {
+  std::string path = (kRegressions / "npy/overflowing_shape").string();
+  std::string e = errorOf([&] { frontend::readNpy(path); });
+  EXPECT_EQ(e.rfind(path + ": shape (2,, 55555555", 0), 0u) << e;  // (the header text holds a NUL: the message stops there)
 }
 
 }  // namespace
