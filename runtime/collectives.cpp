@@ -49,15 +49,18 @@ bool prepare(shardrt_context* ctx, int32_t group, int32_t dtype, MPI_Datatype& t
 
 int check(shardrt_context* ctx, int rc, const char* what) {
   ctx->collectiveSeconds += MPI_Wtime() - ctx->collectiveStart;
-  if (rc == MPI_SUCCESS) return 0;
+  return rc == MPI_SUCCESS ? 0 : shardrt_mpi_failed(ctx, rc, what);
+}
+
+}  // namespace
+
+int shardrt_mpi_failed(shardrt_context* ctx, int rc, const char* what) {
   char msg[MPI_MAX_ERROR_STRING];
   int len = 0;
   MPI_Error_string(rc, msg, &len);
   shardrt_set_error(ctx, "rank %d: %s failed: %s", ctx->rank, what, msg);
   return 1;
 }
-
-}  // namespace
 
 // Called by shardrt_context_create when options ask for MPI.
 int shardrt_mpi_attach(shardrt_context* ctx, void* callerComm) {

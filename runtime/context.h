@@ -36,6 +36,8 @@ struct shardrt_context {
 // MPI set-up and tear-down of a context (collectives.cpp).
 int shardrt_mpi_attach(shardrt_context* ctx, void* callerComm);
 void shardrt_mpi_detach(shardrt_context* ctx);
+// Records "rank R: WHAT failed: <MPI's message for rc>" on ctx; returns 1.
+int shardrt_mpi_failed(shardrt_context* ctx, int rc, const char* what);
 // Makes group 0 the communicator of this rank's pipeline stage (ranks [first, first + ranks) of the job), keeping the
 // job's for transfers between stages (pipeline.cpp).
 int shardrt_pipeline_attach(shardrt_context* ctx, const shardrt_pipeline* pipeline);

@@ -17,14 +17,6 @@ size_t bytesOf(const shardrt_tensor_desc& d) {
   return n;
 }
 
-int mpiFailed(shardrt_context* ctx, int rc, const char* what) {
-  char msg[MPI_MAX_ERROR_STRING];
-  int len = 0;
-  MPI_Error_string(rc, msg, &len);
-  shardrt_set_error(ctx, "rank %d: %s failed: %s", ctx->rank, what, msg);
-  return 1;
-}
-
 }  // namespace
 
 int shardrt_pipeline_attach(shardrt_context* ctx, const shardrt_pipeline* pl) {
@@ -55,7 +47,7 @@ int shardrt_pipeline_attach(shardrt_context* ctx, const shardrt_pipeline* pl) {
   int rc = MPI_Comm_split(comm(ctx->groups[0]), pl->stage, ctx->rank - pl->first_rank, stage);
   if (rc != MPI_SUCCESS) {
     delete stage;
-    return mpiFailed(ctx, rc, "MPI_Comm_split (pipeline stage)");
+    return shardrt_mpi_failed(ctx, rc, "MPI_Comm_split (pipeline stage)");
   }
   MPI_Comm_set_errhandler(*stage, MPI_ERRORS_RETURN);
   ctx->job = ctx->groups[0];
@@ -110,7 +102,7 @@ int PipelineRun::run(const std::vector<const void*>& modelInputs, const std::vec
         into = received_[i][size_t(m)]->p;
       }
       int rc = MPI_Irecv(into, static_cast<int>(bytes), MPI_BYTE, r.peer, r.tag, job, &receives[i][size_t(m)]);
-      if (rc != MPI_SUCCESS) return mpiFailed(ctx_, rc, "receive from another stage");
+      if (rc != MPI_SUCCESS) return shardrt_mpi_failed(ctx_, rc, "receive from another stage");
     }
   }
   std::vector<MPI_Request> sends;
@@ -129,7 +121,7 @@ int PipelineRun::run(const std::vector<const void*>& modelInputs, const std::vec
       const shardrt_transfer& r = pl_.receives[mine_[i]];
       if (r.into_output) continue;
       int rc = MPI_Wait(&receives[i][size_t(m)], MPI_STATUS_IGNORE);
-      if (rc != MPI_SUCCESS) return mpiFailed(ctx_, rc, "receive from another stage");
+      if (rc != MPI_SUCCESS) return shardrt_mpi_failed(ctx_, rc, "receive from another stage");
       in[size_t(r.tensor)] = received_[i][size_t(m)]->p;
     }
     for (int32_t k = 0; k < p_.num_outputs; ++k) out[size_t(k)] = outputs_[size_t(k)][size_t(m)]->p;
@@ -142,16 +134,16 @@ int PipelineRun::run(const std::vector<const void*>& modelInputs, const std::vec
       sends.emplace_back();
       int rc = MPI_Isend(out[size_t(s.tensor)], static_cast<int>(outBytes_[size_t(s.tensor)]), MPI_BYTE, s.peer, s.tag,
                          job, &sends.back());
-      if (rc != MPI_SUCCESS) return mpiFailed(ctx_, rc, "send to another stage");
+      if (rc != MPI_SUCCESS) return shardrt_mpi_failed(ctx_, rc, "send to another stage");
     }
   }
   if (!sends.empty()) {
     int rc = MPI_Waitall(static_cast<int>(sends.size()), sends.data(), MPI_STATUSES_IGNORE);
-    if (rc != MPI_SUCCESS) return mpiFailed(ctx_, rc, "send to another stage");
+    if (rc != MPI_SUCCESS) return shardrt_mpi_failed(ctx_, rc, "send to another stage");
   }
   for (auto& perMicroBatch : receives) {
     int rc = MPI_Waitall(M, perMicroBatch.data(), MPI_STATUSES_IGNORE);
-    if (rc != MPI_SUCCESS) return mpiFailed(ctx_, rc, "receive of the model's outputs");
+    if (rc != MPI_SUCCESS) return shardrt_mpi_failed(ctx_, rc, "receive of the model's outputs");
   }
   return 0;
 }

@@ -75,6 +75,32 @@ std::string readBytes(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// y = OP(x) over x: f32[4], the node named `name`, with one string attribute when given.
+void writeOneNodeModel(const std::filesystem::path& path, const std::string& name, const std::string& op, int64_t opset,
+                       const std::pair<std::string, std::string>& attr = {}) {
+  onnx::ModelProto m;
+  m.set_ir_version(opset >= 19 ? 9 : 8);
+  m.add_opset_import()->set_version(opset);
+  auto* g = m.mutable_graph();
+  auto* in = g->add_input();
+  in->set_name("x");
+  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
+  auto* n = g->add_node();
+  n->set_name(name);
+  n->set_op_type(op);
+  n->add_input("x");
+  n->add_output("y");
+  if (!attr.first.empty()) {
+    auto* a = n->add_attribute();
+    a->set_name(attr.first);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(attr.second);
+  }
+  g->add_output()->set_name("y");
+  std::ofstream(path, std::ios::binary) << m.SerializeAsString();
+}
+
 struct Row {
   std::string name;
   // Prepares the broken input in DIR and returns the command (its output under DIR/out).
@@ -139,43 +165,11 @@ TEST_F(BadInputCatalogue, EveryRowIsOneLineNamingTheFileExitOneAndNothingLeft) {
          return compile((b / "mlp.onnx").string(), "--ranks 2 --strategy " + (d / "s.json").string());
        }, {"MatMul_layer9.weight", "no MatMul consuming a parameter 'layer9.weight'"}},
       {"unsupported op", [&](const std::filesystem::path& d) {
-         onnx::ModelProto m;
-         m.set_ir_version(8);
-         m.add_opset_import()->set_version(17);
-         auto* g = m.mutable_graph();
-         auto* in = g->add_input();
-         in->set_name("x");
-         in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-         in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
-         auto* n = g->add_node();
-         n->set_name("weird");
-         n->set_op_type("Acosh");
-         n->add_input("x");
-         n->add_output("y");
-         g->add_output()->set_name("y");
-         std::ofstream(d / "op.onnx", std::ios::binary) << m.SerializeAsString();
+         writeOneNodeModel(d / "op.onnx", "weird", "Acosh", 17);
          return shardc + " compile " + (d / "op.onnx").string() + " -o OUT -q";
        }, {"'weird'", "Acosh", "unsupported operator"}},
       {"unsupported attribute", [&](const std::filesystem::path& d) {
-         onnx::ModelProto m;
-         m.set_ir_version(9);
-         m.add_opset_import()->set_version(20);
-         auto* g = m.mutable_graph();
-         auto* in = g->add_input();
-         in->set_name("x");
-         in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-         in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
-         auto* n = g->add_node();
-         n->set_name("act");
-         n->set_op_type("Gelu");
-         n->add_input("x");
-         n->add_output("y");
-         auto* a = n->add_attribute();
-         a->set_name("approximate");
-         a->set_type(onnx::AttributeProto::STRING);
-         a->set_s("cubic");
-         g->add_output()->set_name("y");
-         std::ofstream(d / "attr.onnx", std::ios::binary) << m.SerializeAsString();
+         writeOneNodeModel(d / "attr.onnx", "act", "Gelu", 20, {"approximate", "cubic"});
          return shardc + " compile " + (d / "attr.onnx").string() + " -o OUT -q";
        }, {"'act'", "approximate"}},
       {"input of the wrong shape to the executable", [&](const std::filesystem::path& d) {
