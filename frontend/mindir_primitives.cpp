@@ -246,6 +246,25 @@ void concat(PrimitiveContext& c) {
   c.strategyOn(c.emitOutput("Concat", c.tensors(0), {onnxAttr("axis", c.intAttr("axis", 0))}));
 }
 
+// Split(x) into output_num equal parts along axis, a tuple (MindSpore's redistribution splits a tensor this way
+// before an AllGather or AlltoAll). MindSpore requires the parts equal; ONNX's num_outputs would let the last be
+// smaller, so the sizes are given.
+void split(PrimitiveContext& c) {
+  c.expectInputs(1, 1);
+  std::optional<ir::TensorType> t = c.typeOf(0);
+  if (!t) c.error("needs the shape of input 0, which the model does not give (no abstract)");
+  auto rank = static_cast<int64_t>(t->shape.rank());
+  int64_t axis = c.intAttr("axis", 0), n = c.intAttr("output_num", 1);
+  if (axis < -rank || axis >= rank) c.error(fmt::format("axis {} is out of range for rank {}", axis, rank));
+  if (axis < 0) axis += rank;
+  int64_t dim = t->shape.dims[static_cast<size_t>(axis)];
+  if (n < 1 || n > std::max<int64_t>(dim, 1) || dim % n != 0)
+    c.error(fmt::format("output_num {} does not divide dim {} of size {} into equal parts", n, axis, dim));
+  auto outs = c.emitN("Split", {c.tensor(0), c.constInts(Dims(static_cast<size_t>(n), dim / n))},
+                      {onnxAttr("axis", axis)}, static_cast<size_t>(n));
+  c.defineTuple(std::move(outs), "");
+}
+
 // StridedSlice(x, begin, end, strides) with its bit masks: begin_mask/end_mask bit i runs dim i from its start /
 // to its end, shrink_axis_mask bit i keeps the one element begin[i] and drops the dim.
 void stridedSlice(PrimitiveContext& c) {
@@ -362,6 +381,7 @@ const std::map<std::string, PrimitiveLowering>& primitiveLowerings() {
     t["Gather"] = gather;
     t["GatherV2"] = gather;
     t["Concat"] = concat;
+    t["Split"] = split;
     t["StridedSlice"] = stridedSlice;
     t["Squeeze"] = squeeze;
     t["ExpandDims"] = expandDims;

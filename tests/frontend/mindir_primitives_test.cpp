@@ -6,6 +6,7 @@
 
 #include "file_test_util.h"
 #include "frontend/mindir_importer.h"
+#include "ir/error.h"
 #include "ir/interpreter/interpreter.h"
 #include "mindir_test_util.h"
 
@@ -147,6 +148,23 @@ TEST_F(MindIrPrimitives, StridedSliceMasks) {
   MindIrAttrs masks{{"begin_mask", MindIrValue::integer(2)}, {"end_mask", MindIrValue::integer(2)}};
   EXPECT_EQ(valuesOf(run("StridedSlice", {in(x), k(MindIrValue::ints({1, 0})), k(MindIrValue::ints({2, 0})), k(MindIrValue::ints({1, -1}))}, masks)),
             (V{5, 4, 3}));
+}
+
+TEST_F(MindIrPrimitives, SplitIntoEqualPartsThroughTupleGetItem) {
+  MindIrAttrs thirds{{"axis", MindIrValue::integer(-1)}, {"output_num", MindIrValue::integer(3)}};
+  ir::Tensor middle = run("Split", {in(iota({2, 6}))}, thirds, 1);
+  EXPECT_EQ(middle.type().str(), "f32[2,2]");
+  EXPECT_EQ(valuesOf(middle), (V{2, 3, 8, 9}));
+  EXPECT_EQ(valuesOf(run("Split", {in(iota({2, 6}))}, thirds, 2)), (V{4, 5, 10, 11}));
+  // MindSpore's parts are equal: 6 into 4 is an error naming the node, not a smaller last part.
+  MindIrAttrs quarters{{"axis", MindIrValue::integer(1)}, {"output_num", MindIrValue::integer(4)}};
+  try {
+    run("Split", {in(iota({2, 6}))}, quarters, 0);
+    ADD_FAILURE() << "a Split into unequal parts imported";
+  } catch (const ir::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("(Split): output_num 4 does not divide dim 1 of size 6 into equal parts"),
+              std::string::npos) << e.what();
+  }
 }
 
 TEST_F(MindIrPrimitives, ConcatOfATuple) {
