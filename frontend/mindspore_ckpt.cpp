@@ -193,8 +193,12 @@ MindSporeCkptReader::MindSporeCkptReader(const std::string& path) {
     if (std::memcmp(trailer, kCrcMagic, 7) == 0) {
       hasCrc_ = true;
       end = size - kCrcTrailer;
+      // Ten big-endian bytes; a value that does not fit 64 bits cannot be a CRC-32 (the top bytes must be zero).
       uint64_t stored = 0;
-      for (int i = 7; i < 17; ++i) stored = (stored << 8) | uint8_t(trailer[i]);
+      for (int i = 7; i < 17; ++i) {
+        if (i < 9 && trailer[i] != 0) ir::fail("{}: CRC mismatch: the trailer's value does not fit 64 bits", path);
+        stored = (stored << 8) | uint8_t(trailer[i]);
+      }
       boost::crc_32_type crc;
       std::vector<char> buf(size_t(4) << 20);
       for (uint64_t at = 0; at < end; at += buf.size()) {
@@ -330,7 +334,9 @@ class MindSporeCkptWriter : public CheckpointWriter {
     if (options_.crc) {
       uint64_t v = crc_.checksum();
       std::string trailer(kCrcMagic, 7);
-      for (int i = 9; i >= 0; --i) trailer += char((v >> (8 * i)) & 0xff);
+      // MindSpore writes crc_num.to_bytes(10, 'big'): the 32-bit CRC after six zero bytes.
+      trailer.append(6, '\0');
+      for (int i = 3; i >= 0; --i) trailer += char((v >> (8 * i)) & 0xff);
       file_.write(trailer);
     }
     file_.commit();

@@ -139,8 +139,10 @@ TEST_F(MindSporeCkpt, CrcTrailerIsWrittenAndChecked) {
   ASSERT_EQ(bytes.size(), body.size() + 17);
   EXPECT_EQ(bytes.substr(0, body.size()), body);
   EXPECT_EQ(bytes.substr(body.size(), 7), "crc_num");
+  // Python's crc_num.to_bytes(10, 'big'): six zero bytes, then the 32-bit CRC.
+  EXPECT_EQ(bytes.substr(body.size() + 7, 6), std::string(6, '\0'));
   uint64_t stored = 0;
-  for (size_t i = body.size() + 7; i < bytes.size(); ++i) stored = (stored << 8) | uint8_t(bytes[i]);
+  for (size_t i = body.size() + 13; i < bytes.size(); ++i) stored = (stored << 8) | uint8_t(bytes[i]);
   // zlib's CRC-32 of the body, computed bitwise here.
   uint32_t crc = 0xffffffffu;
   for (char c : body) {

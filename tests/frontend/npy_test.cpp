@@ -92,7 +92,8 @@ TEST(Npy, FilesRoundTripValuesScalarsAndEmptyArrays) {
     writeNpy(path, t);
     ir::Tensor back = readNpy(path);
     EXPECT_EQ(back.type(), t.type()) << t.type().str();
-    EXPECT_EQ(std::memcmp(back.bytes(), t.bytes(), t.byteSize()), 0) << t.type().str();
+    // An empty tensor has no buffer: memcmp may not be given its null pointer.
+    EXPECT_TRUE(t.byteSize() == 0 || std::memcmp(back.bytes(), t.bytes(), t.byteSize()) == 0) << t.type().str();
   }
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
   std::filesystem::remove(path);

@@ -114,8 +114,9 @@ void addCompileCommand(CLI::App& app, std::ostream& out, int& status) {
     if (!args->compile.perRank.empty()) {
       if (!args->model.path.empty()) ir::fail("compile: give a model or --per-rank, not both");
       args->compile.dumpAfter = args->model.passOptions.dumpAfter;
-      args->compile.loadRankGraph = [args, &out](const std::string& path) {
-        ModelOptions m = args->model;
+      // The options by value: a function held by `args` that held `args` would keep it alive forever (a leak).
+      args->compile.loadRankGraph = [model = args->model, &out](const std::string& path) {
+        ModelOptions m = model;
         m.path = path;
         return loadModel(m, out);
       };

@@ -9,7 +9,6 @@
 #include <csignal>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <fstream>
 #include <ostream>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "ir/error.h"
 #include "tools/shardc/commands.h"
 #include "tools/shardc/host_placement.h"
+#include "tools/shardc/mpirun_failure.h"
 
 extern char** environ;
 
@@ -96,25 +96,6 @@ int64_t placementBlock(const nlohmann::json& m, int64_t ranks) {
   for (size_t a = heaviest; a < mesh.size(); ++a) block *= mesh[a];
   return block;
 }
-
-// What mpirun and the ranks say of the first failure: a rank's own error line ("rank_2: ...") or mpirun's notice of a
-// rank that died ("process rank 2 with PID ... exited on signal 9 (Killed)").
-// A rank that died is the cause even when others report the broken collective first.
-struct FailureWatch {
-  std::string own, died, pending;
-  std::string what() const { return died.empty() ? own : died; }
-  void feed(const std::string& text) {
-    pending += text;
-    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) line(pending.substr(0, nl));
-  }
-  void line(const std::string& l) {
-    static const std::regex rankLine(R"(^rank_(\d+): (.*)$)"),
-        notice(R"(process rank (\d+) with PID \S+ on node \S+ exited on (signal \d+(?: \([^)]*\))?))");
-    std::smatch m;
-    if (own.empty() && std::regex_search(l, m, rankLine)) own = "rank " + m[1].str() + ": " + m[2].str();
-    else if (died.empty() && std::regex_search(l, m, notice)) died = "rank " + m[1].str() + " died (" + m[2].str() + ")";
-  }
-};
 
 }  // namespace
 
@@ -233,7 +214,7 @@ void addRunCommand(CLI::App& app, std::ostream& out, int& status) {
       ir::fail("cannot start mpirun (is openmpi-bin installed?)");
     }
     ::fcntl(pipeFds[0], F_SETFL, O_NONBLOCK);
-    FailureWatch failure;
+    MpirunFailure failure;
     auto drain = [&] {
       char buf[4096];
       for (ssize_t n; (n = ::read(pipeFds[0], buf, sizeof buf)) > 0;) {
