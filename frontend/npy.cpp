@@ -1,4 +1,3 @@
-#include <algorithm>
 #include "frontend/npy.h"
 
 #include <cstdio>
@@ -92,12 +91,15 @@ ir::Tensor parseNpy(const std::string& bytes, const std::string& what) {
       fail("{}: bad shape ({}) in .npy header", what, shapeText);
     }
   }
-  // The element count must fit before anything computes it (the npy fuzzer found a shape that overflowed int64).
-  int64_t elements = 1;
-  bool empty = std::find(dims.begin(), dims.end(), 0) != dims.end();
+  // The element count and byte size must fit before anything computes them (the npy fuzzer found shapes that
+  // overflowed int64, one of them empty: (2, 5555555555555555555, 0)). As NumPy does, the product of the non-zero
+  // dims is checked, so an empty array cannot carry an impossible dim either.
+  int64_t nonZeroProduct = 1;
   for (int64_t d : dims)
-    if (!empty && __builtin_mul_overflow(elements, d, &elements))
+    if (d != 0 && __builtin_mul_overflow(nonZeroProduct, d, &nonZeroProduct))
       fail("{}: shape ({}) in .npy header has more elements than any array can", what, shapeText);
+  if (__builtin_mul_overflow(nonZeroProduct, static_cast<int64_t>(ir::dtypeSize(found->dtype)), &nonZeroProduct))
+    fail("{}: shape ({}) in .npy header has more bytes than any array can", what, shapeText);
   ir::Shape shape(dims);
   size_t dataStart = headerStart + headerLen;
   size_t expected = static_cast<size_t>(shape.numElements()) * ir::dtypeSize(found->dtype);

@@ -49,5 +49,13 @@ TEST(FuzzRegressions, NpyShapeWhoseElementCountOverflows) {
   EXPECT_EQ(e.rfind(path + ": shape (2,, 55555555", 0), 0u) << e;  // (the header text holds a NUL: the message stops there)
 }
 
+// The same with a 0 among the dims: the reader skipped its check for an empty array, and Shape::numElements
+// overflowed on the dims before the 0 (UBSan).
+TEST(FuzzRegressions, NpyEmptyShapeWithAnImpossibleDim) {
+  std::string path = (kRegressions / "npy/empty_shape_impossible_dim").string();
+  std::string e = errorOf([&] { frontend::readNpy(path); });
+  EXPECT_EQ(e.rfind(path + ": shape (2,, 55555555", 0), 0u) << e;
+}
+
 }  // namespace
 }  // namespace shardc
