@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "frontend/atomic_file.h"
+#include "frontend/json_integers.h"
 #include "ir/error.h"
 
 namespace shardc::frontend {
@@ -97,6 +98,8 @@ SafetensorsReader::SafetensorsReader(const std::string& path) {
       auto it = std::find_if(std::begin(kNames), std::end(kNames), [&](const DTypeName& d) { return dt == d.name; });
       if (it == std::end(kNames)) ir::unsupported("{}: dtype {} is not supported", what(), dt);
       e.info.dtype = it->dtype;
+      if (!hasOnlyIntegerNumbers(item["shape"]) || !hasOnlyIntegerNumbers(item["data_offsets"]))
+        ir::fail("{}: shape and data_offsets must be integers", what());
       e.info.dims = item["shape"].get<std::vector<int64_t>>();
       auto offsets = item["data_offsets"].get<std::vector<uint64_t>>();
       if (offsets.size() != 2) ir::fail("{}: data_offsets needs two numbers", what());

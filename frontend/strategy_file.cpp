@@ -2,11 +2,13 @@
 
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "frontend/atomic_file.h"
+#include "frontend/json_integers.h"
 #include "frontend/mindspore_layout.h"
 #include "ir/error.h"
 #include "mindspore_strategy.pb.h"
@@ -113,6 +115,8 @@ std::string toProtobuf(const ir::StrategyMap& s) {
 template <typename T>
 T get(const json& j, const std::string& key, const std::string& where) {
   if (!j.contains(key)) ir::fail("{}: missing \"{}\"", where, key);
+  if constexpr (!std::is_same_v<T, std::string>)
+    if (!hasOnlyIntegerNumbers(j.at(key))) ir::fail("{}: \"{}\" must hold integers ({})", where, key, j.at(key).dump());
   try {
     return j.at(key).get<T>();
   } catch (const json::exception&) {

@@ -22,13 +22,6 @@
 
 extern "C" const shardrt_program shardc_program;
 
-#if defined(__SANITIZE_ADDRESS__)
-// A sanitizer build (tools/test.sh --sanitize): Open MPI unloads its components in MPI_Finalize, and LeakSanitizer's
-// fast unwinder then stops at their frames, so that Open MPI's own allocations, kept until exit by design, match no
-// suppression in tools/lsan.supp. The slow unwinder reaches libmpi's frames. Leak checking itself stays on.
-extern "C" const char* __asan_default_options() { return "fast_unwind_on_malloc=0"; }
-#endif
-
 namespace {
 
 struct Usage {

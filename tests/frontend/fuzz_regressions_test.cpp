@@ -8,6 +8,7 @@
 #include "frontend/checkpoint_store.h"
 #include "frontend/mindir_importer.h"
 #include "frontend/npy.h"
+#include "frontend/strategy_file.h"
 #include "ir/error.h"
 
 namespace shardc {
@@ -55,6 +56,14 @@ TEST(FuzzRegressions, NpyEmptyShapeWithAnImpossibleDim) {
   std::string path = (kRegressions / "npy/empty_shape_impossible_dim").string();
   std::string e = errorOf([&] { frontend::readNpy(path); });
   EXPECT_EQ(e.rfind(path + ": shape (2,, 55555555", 0), 0u) << e;
+}
+
+// A shardc strategy whose dim is 66666666666666666666666: JSON reads it as a float, and nlohmann's get<int> cast it
+// out of range (UBSan). Numbers where integers belong must be integers.
+TEST(FuzzRegressions, StrategyJsonFloatWhereAnIntegerBelongs) {
+  std::string path = (kRegressions / "strategy_json/float_dim_out_of_int_range.json").string();
+  std::string e = errorOf([&] { frontend::readStrategyFile(path); });
+  EXPECT_NE(e.find("parameter 'layer2.bias': \"dims\" must hold integers ([[6.666666666666666e+22]])"), std::string::npos) << e;
 }
 
 }  // namespace

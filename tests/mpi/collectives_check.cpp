@@ -6,11 +6,6 @@
 
 #include "runtime/include/shardrt/shardrt.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-// As in runtime/program_main.cpp: a process running Open MPI needs the slow unwinder for its leak suppressions.
-extern "C" const char* __asan_default_options() { return "fast_unwind_on_malloc=0"; }
-#endif
-
 namespace {
 int failures = 0;
 int rank = 0;
