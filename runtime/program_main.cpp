@@ -28,11 +28,12 @@ struct Usage {
   std::vector<std::string> inputs;
   std::string outputDir, weights, profile;
   int repeat = 1, warmup = 0, threads = 1;
-  double timeout = 0;  // seconds a run may take; 0: no limit
+  double timeout = 0;  // seconds start-up, a run or the finish may take; 0: no limit
 };
 
-// Ends the process when a run takes longer than its limit: a rank stuck in a collective (a peer stopped or gone
-// without the job noticing) then fails the job, naming itself, instead of hanging it.
+// Ends the process when a phase — start-up (MPI, communicators, weights), one run, the finish (outputs, MPI's
+// finalize) — takes longer than its limit: a rank stuck in a collective or in MPI's start-up barrier (a peer stopped
+// or gone without the job noticing) then fails the job, naming itself, instead of hanging it.
 class Watchdog {
  public:
   Watchdog(int rank, double seconds) : rank_(rank), seconds_(seconds) {
@@ -46,13 +47,14 @@ class Watchdog {
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
-  void started() { set(true); }
-  void finished() { set(false); }
+  void started(const char* phase) { set(true, phase); }
+  void finished() { set(false, phase_); }
 
  private:
-  void set(bool running) {
+  void set(bool running, const char* phase) {
     std::lock_guard<std::mutex> lock(m_);
     running_ = running;
+    phase_ = phase;
     since_ = std::chrono::steady_clock::now();
     cv_.notify_all();
   }
@@ -60,7 +62,8 @@ class Watchdog {
     std::unique_lock<std::mutex> lock(m_);
     while (!done_) {
       if (running_ && std::chrono::steady_clock::now() - since_ > std::chrono::duration<double>(seconds_)) {
-        std::fprintf(stderr, "rank_%d: a run took longer than %g s (--timeout): a rank stuck or gone?\n", rank_, seconds_);
+        std::fprintf(stderr, "rank_%d: %s took longer than %g s (--timeout): a rank stuck or gone?\n", rank_, phase_,
+                     seconds_);
         std::fflush(stderr);
         std::_Exit(124);
       }
@@ -73,6 +76,7 @@ class Watchdog {
   std::mutex m_;
   std::condition_variable cv_;
   bool running_ = false, done_ = false;
+  const char* phase_ = "";
   std::chrono::steady_clock::time_point since_;
 };
 
@@ -84,8 +88,8 @@ const char* kUsage =
     "DIR/NAME.npy. Weights default to <dir of this executable>/../weights/rank_<rank>.bin. --profile writes each\n"
     "op's time in the measured runs as a Chrome trace (chrome://tracing, Perfetto); without {rank} in its name\n"
     "only rank 0 writes it. --threads N (default 1) computes with N threads in this rank, each pinned to its own\n"
-    "core when the host's ranks x N fit its cores. --timeout S ends this rank (and so the job) when one run takes\n"
-    "longer than S seconds (a rank stuck in a collective).\n";
+    "core when the host's ranks x N fit its cores. --timeout S ends this rank (and so the job) when start-up, one\n"
+    "run or the finish takes longer than S seconds (a rank stuck in a collective or in MPI's start-up).\n";
 
 std::string typeString(int32_t dtype, const int64_t* dims, int32_t rank) {
   std::string s = std::string(shardrt_dtype_name(dtype)) + "[";
@@ -169,6 +173,9 @@ int main(int argc, char** argv) {
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     weightsPath = (exe.parent_path().parent_path() / "weights" / "rank_{rank}.bin").string();
   }
+  // Declared before the model: it outlives the model's close, so the finish (MPI's finalize) is watched too.
+  Watchdog watchdog(rank, u.timeout);
+  watchdog.started("start-up");
   shardrt_model_options options = shardrt_model_default_options();
   options.use_mpi = mpi ? 1 : 0;
   options.threads = u.threads;
@@ -222,19 +229,20 @@ int main(int argc, char** argv) {
       return fail(rank, "no --input given for input '" + std::string(ins[k].name) + "' (" +
                             typeString(ins[k].dtype, ins[k].dims, ins[k].rank) + ")");
 
-  Watchdog watchdog(rank, u.timeout);
+  watchdog.finished();
   std::vector<double> times;
   double computedBefore = 0;  // seconds computing in the warm-up runs
   for (int r = 0; r < u.warmup + u.repeat; ++r) {
     if (r == u.warmup) computedBefore = shardrt_compute_seconds(ctx);
     if (r == u.warmup && !u.profile.empty()) shardrt_profile_start(ctx);
     auto start = std::chrono::steady_clock::now();
-    watchdog.started();
+    watchdog.started("a run");
     if (shardrt_model_predict(model) != 0) return fail(rank, shardrt_model_error(model));
     watchdog.finished();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (r >= u.warmup) times.push_back(ms);
   }
+  watchdog.started("the finish");
   if (!u.profile.empty()) {
     shardrt_profile_stop(ctx);
     bool perRank = u.profile.find("{rank}") != std::string::npos;

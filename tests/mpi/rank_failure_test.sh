@@ -3,7 +3,8 @@
 # so every run all-reduces) runs under `shardc run` for many runs; at a seeded random moment one seeded random rank
 # is killed (SIGKILL), crashes (SIGSEGV), is told to stop (SIGTERM) or exits by itself (SIGABRT from abort()); every
 # rank and `shardc run` must be gone within 5 s, exit non-zero, and the error line must name the rank. A rank
-# stopped in place (SIGSTOP: its peers wait in a collective) is ended by the other ranks' --timeout.
+# stopped in place (SIGSTOP: its peers wait in a collective) is ended by the other ranks' --timeout, and so is one
+# stopped as soon as the ranks exist (its peers wait in MPI's start-up).
 # Usage: rank_failure_test.sh SHARDC MAKE_MODEL [ITERATIONS [SEED]]   (CI runs one iteration of each kind)
 set -euo pipefail
 shardc=$1
@@ -24,10 +25,12 @@ JSON
 "$shardc" compile "$work/mlp.onnx" --shape x=8x28x28 --ranks 4 --strategy "$work/s.json" -o "$work/out" -q
 
 now() { date +%s.%N; }
-# one KIND: starts the job, hits a random rank after a random delay, checks how the job ends.
+# one KIND [start-up]: starts the job, hits a random rank after a random delay (none: at start-up), checks how the
+# job ends.
 one() {
   local kind=$1 rank=$((RANDOM % 4)) delay
   delay=$(awk -v r=$RANDOM 'BEGIN {printf "%.2f", 0.5 + r / 32768 * 1.5}')
+  [ "${2:-}" = start-up ] && delay=0
   local args=(--input "x=$work/x.npy" --repeat 100000000)
   [ "$kind" = STOP ] && args+=(--timeout 2)
   "$shardc" run "$work/out" --timeout 60 -- "${args[@]}" > "$work/log" 2>&1 &
@@ -65,5 +68,6 @@ one() {
 
 for ((i = 0; i < iterations; ++i)); do
   for kind in KILL SEGV TERM ABRT STOP; do one "$kind"; done
+  one STOP start-up
 done
-echo "rank_failure: $((iterations * 5)) runs, every job failed whole, named, in time"
+echo "rank_failure: $((iterations * 6)) runs, every job failed whole, named, in time"
