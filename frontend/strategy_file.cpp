@@ -291,7 +291,9 @@ StrategyFormat detectStrategyFormat(const std::string& path) {
   if (!endsWith(path, ".json")) return StrategyFormat::MindSporeProtobuf;
   std::string bytes = readAll(path);
   json j = json::parse(bytes, nullptr, false);
-  if (!j.is_discarded() && j.is_object() && j.value("format", "") == "shardc-strategy") return StrategyFormat::Shardc;
+  // Not j.value("format", ""): it throws when "format" is there but not a string (the strategy JSON fuzzer).
+  if (!j.is_discarded() && j.is_object() && j.contains("format") && j["format"] == "shardc-strategy")
+    return StrategyFormat::Shardc;
   return StrategyFormat::MindSporeJson;
 }
 

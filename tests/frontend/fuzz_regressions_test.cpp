@@ -66,5 +66,13 @@ TEST(FuzzRegressions, StrategyJsonFloatWhereAnIntegerBelongs) {
   EXPECT_NE(e.find("parameter 'layer2.bias': \"dims\" must hold integers ([[6.666666666666666e+22]])"), std::string::npos) << e;
 }
 
+// A strategy whose "format" is an object: telling shardc's JSON from MindSpore's read it as a string, and
+// nlohmann's type_error escaped (shardc aborted). It is read as MindSpore's JSON, which it is not either.
+TEST(FuzzRegressions, StrategyJsonFormatThatIsNotAString) {
+  std::string path = (kRegressions / "strategy_json/format_not_a_string.json").string();
+  std::string e = errorOf([&] { frontend::readStrategyFile(path); });
+  EXPECT_EQ(e.rfind(path + ": ", 0), 0u) << e;
+}
+
 }  // namespace
 }  // namespace shardc
