@@ -94,15 +94,15 @@ ir::Tensor parseNpy(const std::string& bytes, const std::string& what) {
   // The element count and byte size must fit before anything computes them (the npy fuzzer found shapes that
   // overflowed int64, one of them empty: (2, 5555555555555555555, 0)). As NumPy does, the product of the non-zero
   // dims is checked, so an empty array cannot carry an impossible dim either.
-  int64_t nonZeroProduct = 1;
+  int64_t nonZeroElements = 1, nonZeroBytes = 0;
   for (int64_t d : dims)
-    if (d != 0 && __builtin_mul_overflow(nonZeroProduct, d, &nonZeroProduct))
+    if (d != 0 && __builtin_mul_overflow(nonZeroElements, d, &nonZeroElements))
       fail("{}: shape ({}) in .npy header has more elements than any array can", what, shapeText);
-  if (__builtin_mul_overflow(nonZeroProduct, static_cast<int64_t>(ir::dtypeSize(found->dtype)), &nonZeroProduct))
+  if (__builtin_mul_overflow(nonZeroElements, static_cast<int64_t>(ir::dtypeSize(found->dtype)), &nonZeroBytes))
     fail("{}: shape ({}) in .npy header has more bytes than any array can", what, shapeText);
   ir::Shape shape(dims);
   size_t dataStart = headerStart + headerLen;
-  size_t expected = static_cast<size_t>(shape.numElements()) * ir::dtypeSize(found->dtype);
+  size_t expected = shape.numElements() == 0 ? 0 : static_cast<size_t>(nonZeroBytes);
   if (bytes.size() - dataStart != expected)
     fail("{}: .npy data has {} bytes, shape {} of {} needs {}", what, bytes.size() - dataStart, shape.str(),
          ir::dtypeName(found->dtype), expected);

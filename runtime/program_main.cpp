@@ -47,13 +47,13 @@ class Watchdog {
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
-  void started(const char* phase) { set(true, phase); }
-  void finished() { set(false, phase_); }
+  void started(const char* phase) { set(phase); }
+  void finished() { set(nullptr); }
 
  private:
-  void set(bool running, const char* phase) {
+  // The phase being watched, or null between phases.
+  void set(const char* phase) {
     std::lock_guard<std::mutex> lock(m_);
-    running_ = running;
     phase_ = phase;
     since_ = std::chrono::steady_clock::now();
     cv_.notify_all();
@@ -61,7 +61,7 @@ class Watchdog {
   void watch() {
     std::unique_lock<std::mutex> lock(m_);
     while (!done_) {
-      if (running_ && std::chrono::steady_clock::now() - since_ > std::chrono::duration<double>(seconds_)) {
+      if (phase_ && std::chrono::steady_clock::now() - since_ > std::chrono::duration<double>(seconds_)) {
         std::fprintf(stderr, "rank_%d: %s took longer than %g s (--timeout): a rank stuck or gone?\n", rank_, phase_,
                      seconds_);
         std::fflush(stderr);
@@ -75,8 +75,8 @@ class Watchdog {
   std::thread thread_;
   std::mutex m_;
   std::condition_variable cv_;
-  bool running_ = false, done_ = false;
-  const char* phase_ = "";
+  bool done_ = false;
+  const char* phase_ = nullptr;
   std::chrono::steady_clock::time_point since_;
 };
 
