@@ -80,7 +80,7 @@ for placement in "--rank-table $work/table.json" "--hostfile $work/hosts"; do
   out="$work/out${name//-/_}"
   # shellcheck disable=SC2086
   timeout 120 "$shardc" run "$work/seed8" $placement -- --input "x=$work/x8.npy" --output-dir "$out" \
-    > "$work/run.log" 2>&1 || fail "the 2-host job ($name) failed: $(tail -3 "$work/run.log")"
+    > "$work/run.log" 2>&1 || fail "the 2-host job ($name) failed: $(cat "$work/run.log")"
   grep -q "$net.10: ranks 0,1,2,3" "$work/run.log" && grep -q "$net.11: ranks 4,5,6,7" "$work/run.log" ||
     fail "$name did not place ranks 0-3 and 4-7 on the two hosts: $(cat "$work/run.log")"
   grep -q "crosses hosts: AllGather %logits, 160 bytes per run" "$work/run.log" ||
